@@ -1,0 +1,57 @@
+// The one catalogue of error codes. Every error a user or an operator can see has a code
+// here, a message template and a line of documentation (rendered into docs/errors.md).
+
+export const ERROR_CODES = {
+  CUR_SPEC_INVALID: { status: 400, doc: 'The curriculum spec failed validation; each field error names its path.' },
+  CUR_SPEC_YAML: { status: 400, doc: 'The spec file is not valid YAML; the error gives line and column.' },
+  CUR_SPEC_READ: { status: 400, doc: 'The spec file could not be read.' },
+  CUR_EVENT_NOT_JSON: { status: 400, doc: 'A bus message was not valid JSON; it goes to the dead-letter topic.' },
+  CUR_EVENT_INVALID: { status: 400, doc: 'A bus message failed its event schema; it goes to the dead-letter topic.' },
+  CUR_EVENT_UNKNOWN_TYPE: { status: 400, doc: 'A bus message named an event type this version does not know.' },
+  CUR_EVENT_UNKNOWN_VERSION: { status: 400, doc: 'A bus message carried a schema version this build does not know.' },
+  CUR_EVENT_TOO_LARGE: { status: 413, doc: 'A bus message exceeded the configured size limit.' },
+  CUR_TASK_UNKNOWN: { status: 400, doc: 'A command named a task the service was not configured with.' },
+  CUR_CHECKPOINT_MISSING: { status: 404, doc: 'A command named a checkpoint that does not exist in the checkpoint directory.' },
+  CUR_TRAINING_NAN: { status: 500, doc: 'The loss became NaN or infinite; the lesson was abandoned and its weights discarded.' },
+  CUR_DATASET_EXHAUSTED: { status: 500, doc: 'A file-backed task ran out of rows for a split.' },
+  CUR_DATASET_ROW: { status: 400, doc: 'A JSONL dataset row is malformed; the error names the line and field.' },
+  CUR_SNAPSHOT_RESTORE: { status: 500, doc: 'A persisted controller snapshot could not be restored; the run is not restarted afresh.' },
+  CUR_SNAPSHOT_VERSION: { status: 500, doc: 'A persisted snapshot has a machine version with no migration path.' },
+  CUR_STORE_EMPTY_WITH_OFFSETS: {
+    status: 500,
+    doc: 'The state store is empty but the consumer group has committed offsets: refusing to start runs afresh.',
+  },
+  CUR_STORE_FENCED: { status: 409, doc: 'A state write was refused because a newer offset was already applied (stale controller).' },
+  CUR_RUN_UNKNOWN: { status: 404, doc: 'No run with that id.' },
+  CUR_RUN_EXISTS: { status: 409, doc: 'A run with that id already exists.' },
+  CUR_ACTION_INVALID: { status: 409, doc: 'The operator action is not allowed in the run current state.' },
+  CUR_AUTH: { status: 401, doc: 'Missing or wrong bearer token.' },
+  CUR_CONFIG_INVALID: { status: 400, doc: 'A service configuration (file or environment) failed validation.' },
+  CUR_BACKEND_UNAVAILABLE: { status: 500, doc: 'The requested TensorFlow.js backend is not installed or found no device.' },
+  CUR_FEEDBACK_INVALID: { status: 400, doc: 'A feedback row failed the feedback schema.' },
+} as const satisfies Record<string, { status: number; doc: string }>;
+
+export type ErrorCode = keyof typeof ERROR_CODES;
+
+/** An error with a catalogue code and optional structured details (field errors, ids). */
+export class CurriculumError extends Error {
+  readonly code: ErrorCode;
+  readonly details: readonly string[];
+  constructor(code: ErrorCode, message: string, details: readonly string[] = [], options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = 'CurriculumError';
+    this.code = code;
+    this.details = details;
+  }
+  get status(): number {
+    return ERROR_CODES[this.code].status;
+  }
+  /** Message plus one indented line per detail, for terminals. */
+  describe(): string {
+    return [`${this.code}: ${this.message}`, ...this.details.map((d) => `  - ${d}`)].join('\n');
+  }
+}
+
+export function isCurriculumError(e: unknown): e is CurriculumError {
+  return e instanceof CurriculumError;
+}

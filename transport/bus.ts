@@ -1,0 +1,64 @@
+// The event bus: one interface, two transports (memory for the embedded default and unit
+// tests, Kafka for distributed mode). Services only ever see this file's types.
+import type { AnyEvent } from '../schemas/events.ts';
+
+/** A validated event as delivered to a consumer, with its position in the log. */
+export interface Delivery {
+  topic: string;
+  partition: number;
+  /** Log offset; a decimal string because Kafka offsets are 64-bit. */
+  offset: string;
+  event: AnyEvent;
+}
+
+/** A message that failed validation and was sent to `<topic>.dlq`. */
+export interface DeadLetter {
+  topic: string;
+  partition: number;
+  offset: string;
+  code: string;
+  reason: string;
+}
+
+export interface SubscribeOptions {
+  /** Consumers with the same group id share the partitions; each group sees every message. */
+  groupId: string;
+  topics: readonly string[];
+  /** Called once per valid message, in order within a partition. The offset is committed after it resolves. */
+  handle: (delivery: Delivery) => Promise<void>;
+  /** Called after an invalid message was dead-lettered and committed. */
+  onDeadLetter?: (letter: DeadLetter) => void;
+  /** Called when partitions are assigned or revoked (Kafka rebalances; memory: once at start). */
+  onAssignment?: (assigned: ReadonlyArray<{ topic: string; partition: number }>) => void;
+  /** Start from the earliest retained message when the group has no committed offset. Default true. */
+  fromBeginning?: boolean;
+}
+
+export interface Subscription {
+  /** Stops fetching; resolves after the in-flight handler finished and its offset was committed. */
+  stop(): Promise<void>;
+  /** Backpressure: stop fetching new messages until resume() (the in-flight one completes). */
+  pause(): void;
+  resume(): void;
+}
+
+export interface EventBus {
+  readonly kind: 'memory' | 'kafka';
+  /** Publishes events to the topic of their type, keyed by runId. Resolves when the transport has them durably. */
+  publish(events: readonly AnyEvent[]): Promise<void>;
+  /** Publishes raw bytes to a topic (tests, feedback producers, dead-letter relays). */
+  publishRaw(topic: string, key: string, value: Buffer, headers?: Record<string, string>): Promise<void>;
+  subscribe(options: SubscribeOptions): Promise<Subscription>;
+  /** True while the transport can reach its broker (for /readyz). */
+  isConnected(): boolean;
+  close(): Promise<void>;
+}
+
+/** Headers a dead letter carries, so an operator can find and replay the original message. */
+export const DLQ_HEADERS = {
+  originTopic: 'x-origin-topic',
+  originPartition: 'x-origin-partition',
+  originOffset: 'x-origin-offset',
+  errorCode: 'x-error-code',
+  reason: 'x-error-reason',
+} as const;
