@@ -22,13 +22,25 @@ export const ERROR_CODES = {
     doc: 'The state store is empty but the consumer group has committed offsets: refusing to start runs afresh.',
   },
   CUR_STORE_FENCED: { status: 409, doc: 'A state write was refused because a newer offset was already applied (stale controller).' },
+  CUR_STORE_UNAVAILABLE: { status: 503, doc: 'The state store (Redis) did not answer in time; a write may or may not have been applied, and retrying it is safe (commits are fenced by their source offset).' },
+  CUR_STORE_CORRUPT: { status: 500, doc: 'A stored run record could not be read back (bad JSON or event); the run is not restarted afresh.' },
   CUR_RUN_UNKNOWN: { status: 404, doc: 'No run with that id.' },
   CUR_RUN_EXISTS: { status: 409, doc: 'A run with that id already exists.' },
   CUR_ACTION_INVALID: { status: 409, doc: 'The operator action is not allowed in the run current state.' },
   CUR_AUTH: { status: 401, doc: 'Missing or wrong bearer token.' },
   CUR_CONFIG_INVALID: { status: 400, doc: 'A service configuration (file or environment) failed validation.' },
+  CUR_COMMAND_FAILED: {
+    status: 500,
+    doc: 'A trainer or evaluator command failed for a reason no more specific code covers; the message says why. The service carries on with its next command.',
+  },
   CUR_BACKEND_UNAVAILABLE: { status: 500, doc: 'The requested TensorFlow.js backend is not installed or found no device.' },
   CUR_FEEDBACK_INVALID: { status: 400, doc: 'A feedback row failed the feedback schema.' },
+  CUR_REQUEST_INVALID: { status: 400, doc: 'An HTTP request body, parameter or header failed validation; each detail names the field.' },
+  CUR_ROUTE_UNKNOWN: { status: 404, doc: 'No HTTP route with that method and path.' },
+  CUR_NOT_READY: { status: 503, doc: 'The service is not ready: the bus is not connected or the state store does not answer.' },
+  CUR_UNAVAILABLE: { status: 503, doc: 'The control plane is not available in this service (trainer and evaluator serve only health and metrics).' },
+  CUR_INTERNAL: { status: 500, doc: 'An unexpected server error; the log has the details under the request id.' },
+  CUR_RUN_DIR_INVALID: { status: 400, doc: 'A run-directory file (summary.json, a JSONL log) is malformed; the error names the file, line and field.' },
 } as const satisfies Record<string, { status: number; doc: string }>;
 
 export type ErrorCode = keyof typeof ERROR_CODES;

@@ -1,0 +1,48 @@
+// The `curriculum` command line. Each subcommand lives in its own file; this one only routes.
+import { isCurriculumError } from '../schemas/errors.ts';
+
+type Command = (argv: string[]) => Promise<number>;
+
+const COMMANDS: Record<string, { summary: string; load: () => Promise<Command> }> = {
+  validate: { summary: 'check spec files and print every problem', load: async () => (await import('./validate.ts')).validateCommand },
+  run: { summary: 'run a curriculum in one process (embedded: no Kafka, no Redis)', load: async () => (await import('./run.ts')).runCommand },
+  compare: { summary: 'compare finished runs side by side', load: async () => (await import('./compare.ts')).compareCommand },
+  controller: { summary: 'run the controller service (Kafka + Redis)', load: async () => (await import('./services.ts')).controllerCommand },
+  trainer: { summary: 'run the trainer service (Kafka)', load: async () => (await import('./services.ts')).trainerCommand },
+  evaluator: { summary: 'run the evaluator service (Kafka)', load: async () => (await import('./services.ts')).evaluatorCommand },
+  feedback: { summary: 'send production feedback: feedback send FILE.jsonl', load: async () => (await import('./feedback.ts')).feedbackCommand },
+};
+
+function usage(): string {
+  const width = Math.max(...Object.keys(COMMANDS).map((c) => c.length));
+  return [
+    'usage: curriculum <command> [options]',
+    '',
+    ...Object.entries(COMMANDS).map(([name, c]) => `  ${name.padEnd(width)}  ${c.summary}`),
+    '',
+    'curriculum <command> --help shows the options of a command.',
+  ].join('\n');
+}
+
+export async function main(argv: string[]): Promise<number> {
+  const [name, ...rest] = argv;
+  if (!name || name === '--help' || name === '-h') {
+    console.log(usage());
+    return name ? 0 : 2;
+  }
+  const entry = COMMANDS[name];
+  if (!entry) {
+    console.error(`unknown command "${name}"\n\n${usage()}`);
+    return 2;
+  }
+  try {
+    const command = await entry.load();
+    return await command(rest);
+  } catch (e) {
+    if (isCurriculumError(e)) {
+      console.error(e.describe());
+      return 1;
+    }
+    throw e;
+  }
+}

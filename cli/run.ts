@@ -1,0 +1,142 @@
+// `curriculum run SPEC` / `curriculum run --resume RUN_DIR`: the embedded default.
+import { parseArgs } from 'node:util';
+import { mkdirSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import pino from 'pino';
+import { runEmbedded, type BackendName } from '../embedded/run-embedded.ts';
+import { LiveView } from './live-view.ts';
+import { startRunHttp, type RunHttp } from './run-http.ts';
+import { loadSpecFile, parseSpecText } from '../schemas/spec-loader.ts';
+import { readFileSync } from 'node:fs';
+
+const HELP = `usage: curriculum run SPEC.yaml [options]
+       curriculum run --resume RUN_DIR [options]
+
+Runs controller, trainer and evaluator in one process (no Kafka, no Redis).
+
+options:
+  --runs-dir DIR      where run directories go (default: runs)
+  --run-id ID         name the run (default: <spec name>-<UTC time>)
+  --resume RUN_DIR    continue an interrupted run from its last snapshot and checkpoint
+  --port N            serve /metrics and the HTTP API on this port (default 9400; 0: any free port)
+  --no-http           do not serve HTTP
+  --backend NAME      auto | tensorflow-gpu | tensorflow | wasm | cpu (default: the spec's)
+  --log-level LEVEL   trace | debug | info | warn | error (default info); logs go to RUN_DIR/run.log
+  --plain             plain log lines instead of the live view, even on a terminal
+`;
+
+const BACKENDS = ['auto', 'tensorflow-gpu', 'tensorflow', 'wasm', 'cpu'] as const;
+
+export async function runCommand(argv: string[]): Promise<number> {
+  const { values, positionals } = parseArgs({
+    args: argv,
+    allowPositionals: true,
+    options: {
+      help: { type: 'boolean', short: 'h' },
+      'runs-dir': { type: 'string', default: 'runs' },
+      'run-id': { type: 'string' },
+      resume: { type: 'string' },
+      port: { type: 'string', default: '9400' },
+      'no-http': { type: 'boolean', default: false },
+      backend: { type: 'string' },
+      'log-level': { type: 'string', default: 'info' },
+      plain: { type: 'boolean', default: false },
+    },
+  });
+  if (values.help || (positionals.length === 0 && !values.resume)) {
+    console.log(HELP);
+    return values.help ? 0 : 2;
+  }
+  const backend = values.backend;
+  if (backend !== undefined && !(BACKENDS as readonly string[]).includes(backend)) {
+    console.error(`--backend: unknown backend "${backend}" (expected one of ${BACKENDS.join(', ')})`);
+    return 2;
+  }
+  const port = Number(values.port);
+  if (!Number.isInteger(port) || port < 0 || port > 65535) {
+    console.error(`--port: expected a port number, found "${values.port}"`);
+    return 2;
+  }
+  const levels = ['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'];
+  if (!levels.includes(values['log-level'])) {
+    console.error(`--log-level: expected one of ${levels.join(', ')}`);
+    return 2;
+  }
+
+  // Validate before anything starts, so a bad spec costs nothing.
+  const spec = values.resume
+    ? parseSpecText(readFileSync(join(resolve(values.resume), 'spec.yaml'), 'utf8'), join(values.resume, 'spec.yaml'))
+    : loadSpecFile(positionals[0] as string).spec;
+
+  const runsDir = resolve(values['runs-dir']);
+  mkdirSync(runsDir, { recursive: true });
+  const logFile = join(runsDir, 'curriculum.log');
+  const logger = pino({ level: values['log-level'] }, pino.destination({ dest: logFile, sync: false, mkdir: true }));
+  const interactive = Boolean(process.stdout.isTTY) && !values.plain;
+  const view = new LiveView({ out: process.stdout, interactive, maxSteps: spec.training.maxSteps });
+
+  const abort = new AbortController();
+  let interrupts = 0;
+  const onSigint = () => {
+    interrupts++;
+    if (interrupts > 1) process.exit(130);
+    process.stdout.write('\nstopping at the next event boundary (Ctrl-C again to force)...\n');
+    abort.abort();
+  };
+  process.on('SIGINT', onSigint);
+  process.on('SIGTERM', onSigint);
+
+  let http: RunHttp | undefined;
+  try {
+    const result = await runEmbedded({
+      ...(values.resume ? { resumeDir: values.resume } : { specFile: positionals[0] as string }),
+      runsDir,
+      ...(values['run-id'] ? { runId: values['run-id'] } : {}),
+      logger,
+      ...(backend ? { backend: backend as BackendName } : {}),
+      signal: abort.signal,
+      onEvent: (e) => view.onEvent(e),
+      hooks: {
+        onTransition: (v) => view.onView(v),
+        onOutcome: (runId, type, outcome, latency) => http?.metrics.onOutcome(runId, type, outcome, latency),
+        onCommitLatency: (s) => http?.metrics.onCommitLatency(s),
+      },
+      onStarted: async ({ controller, runDir, runId, backend: used }) => {
+        if (!values['no-http']) http = await startRunHttp({ controller, port, logger, backend: used });
+        const address = http ? `http://${http.address}` : '';
+        process.stdout.write(`run ${runId} -> ${runDir}\n${address ? `metrics and API on ${address}/metrics  ${address}/api/runs  (operator token: ${http?.token ?? ''})\n` : ''}logs: ${logFile}\n`);
+        const v = await controller.view(runId);
+        if (v) view.onView(v);
+        view.start(address);
+      },
+    });
+    view.stop();
+    if (result.outcome === 'interrupted') {
+      process.stdout.write(`\ninterrupted at step ${result.view.step}; continue with:\n  curriculum run --resume ${result.runDir}\n`);
+      return 130;
+    }
+    const v = result.view;
+    process.stdout.write(
+      [
+        '',
+        `run ${v.runId} ${v.state} after ${v.step} steps in ${result.wallSeconds.toFixed(0)} s (backend ${result.backend})`,
+        `stages: ${v.stages.map((s) => `${s.id}${s.outcome ? ` (${s.outcome})` : ''}`).join(' -> ')}`,
+        `held-out accuracy: ${Object.entries(v.heldout).map(([t, a]) => `${t} ${(a * 100).toFixed(1)}%`).join(', ')}`,
+        `reviews ${v.reviews}, reverts ${v.reverts}, decisions ${v.decisionsCount}`,
+        `average accuracy ${fmt(v.continualLearning.averageAccuracy)}, backward transfer ${fmt(v.continualLearning.backwardTransfer)}, forward transfer ${fmt(v.continualLearning.forwardTransfer)}`,
+        `report: ${join(result.runDir, 'report.html')}`,
+        '',
+      ].join('\n'),
+    );
+    return v.state === 'failed' ? 1 : 0;
+  } finally {
+    process.off('SIGINT', onSigint);
+    process.off('SIGTERM', onSigint);
+    await http?.close();
+    logger.flush();
+  }
+}
+
+function fmt(x: number | null): string {
+  return x === null ? '-' : x.toFixed(3);
+}

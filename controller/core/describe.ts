@@ -1,0 +1,86 @@
+// A read-only view of a run for the terminal, the HTTP API, metrics and the report.
+import type { Decision } from '../../schemas/events.ts';
+import { clMetrics } from './cl-metrics.ts';
+import { stateName, topLevelState } from './machine.ts';
+import type { MasteredTask, RunSnapshot } from './snapshot.ts';
+
+export interface RunView {
+  runId: string;
+  name: string;
+  state: string;
+  /** Nested state, e.g. 'continual.monitoring' (equals `state` for flat states). */
+  detailedState: string;
+  stageId: string | null;
+  stageIndex: number;
+  stageCount: number;
+  step: number;
+  samples: number;
+  branch: number;
+  weights: Record<string, number>;
+  learningRateScale: number;
+  heldout: Record<string, number>;
+  lastDecision: Decision | null;
+  decisionsCount: number;
+  reviews: number;
+  reverts: number;
+  earlyStopped: boolean;
+  stages: Array<{ id: string; startedStep: number | null; endedStep: number | null; outcome: string | null; rationale?: string }>;
+  continualLearning: {
+    tasks: string[];
+    stages: string[];
+    matrix: (number | null)[][];
+    averageAccuracy: number | null;
+    backwardTransfer: number | null;
+    forwardTransfer: number | null;
+    forgetting: number | null;
+  };
+  counters: Record<string, number>;
+  terminal: boolean;
+  /** Leitner state of the mastered tasks. */
+  mastered: Record<string, MasteredTask>;
+  trainedSteps: number;
+  lessons: number;
+  failureReason: string | null;
+}
+
+export function describeRun(snapshot: RunSnapshot): RunView {
+  const { spec, data, machine } = snapshot;
+  const state = topLevelState(machine.value);
+  const stageIndex = machine.context.stageIndex;
+  const tasks = spec.tasks.map((t) => t.id);
+  const firstStage = tasks.map((t) => spec.stages.findIndex((s) => s.tasks.includes(t)));
+  const matrix = data.clMatrix.map((row) => [...row]);
+  return {
+    runId: snapshot.runId,
+    name: spec.name,
+    state,
+    detailedState: stateName(machine.value),
+    stageId: spec.stages[stageIndex]?.id ?? null,
+    stageIndex,
+    stageCount: spec.stages.length,
+    step: data.step,
+    samples: data.samples,
+    branch: data.branch,
+    weights: { ...data.weights },
+    learningRateScale: data.learningRateScale,
+    heldout: { ...data.heldout },
+    lastDecision: data.lastDecision,
+    decisionsCount: data.decisionsCount,
+    reviews: data.reviews,
+    reverts: data.reverts,
+    earlyStopped: data.earlyStopped,
+    stages: data.stages.map((s) => ({ ...s })),
+    continualLearning: {
+      tasks,
+      stages: spec.stages.slice(0, matrix.length).map((s) => s.id),
+      matrix,
+      ...clMetrics(matrix, firstStage, data.clBaseline),
+    },
+    counters: { ...data.counters },
+    terminal: state === 'completed' || state === 'stopped' || state === 'failed',
+    mastered: Object.fromEntries(Object.entries(data.mastered).map(([t, m]) => [t, { ...m }])),
+    trainedSteps: data.trainedSteps,
+    lessons: data.lessons,
+    failureReason: data.failureReason,
+  };
+}

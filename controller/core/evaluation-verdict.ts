@@ -1,0 +1,255 @@
+// What the run does once every requested suite of a checkpoint has arrived. Policies are
+// consulted in a fixed order and the first that acts decides; the decision carries the reasons
+// of every policy consulted, so a user sees why the stage did or did not advance.
+//   1 run budget        -> stop (budget-exhausted)
+//   2 severe regression -> revert to the best gated checkpoint, or log revert-blocked and go on
+//   3 forgetting        -> immediate review of the tasks that entered the regressed band
+//   4 gates             -> advance (W consecutive, min steps), unless fairness blocks it
+//   5 stage budget      -> budgetAction (advance or stop)
+//   6 early stopping    -> stop (early-stop)
+//   7 plateau           -> the configured action
+//   8 spaced review due -> review
+//   9 otherwise         -> hold (next lesson of the stage)
+import type { Reason, SuiteMetrics } from '../../schemas/events.ts';
+import { fire, label, stageIndexOf, stageOf, type Draft } from './engine.ts';
+import { emitDecision } from './envelopes.ts';
+import { budgetReason } from './policies/budget.ts';
+import { updateEarlyStop } from './policies/early-stopping.ts';
+import { checkFairness } from './policies/fairness.ts';
+import { checkAdvance, checkGates } from './policies/gates.ts';
+import { checkPlateau } from './policies/plateau.ts';
+import { assessRegression, bestGatedCheckpoint, checkRevert } from './policies/regression.ts';
+import { dueTasks, leitnerUpdate } from './policies/review.ts';
+import { mean } from './stats.ts';
+import type { EvaluationInFlight } from './snapshot.ts';
+
+const GATED_KEPT = 8;
+
+/** Records held-out accuracies, the CL matrix row and baselines of an evaluation. */
+export function recordEvaluation(d: Draft, ev: EvaluationInFlight): void {
+  const heldout = ev.results.heldout?.tasks ?? {};
+  const stageIndex = stageIndexOf(d);
+  for (const [task, m] of Object.entries(heldout)) d.data.heldout[task] = m.accuracy;
+  while (d.data.clMatrix.length <= stageIndex) d.data.clMatrix.push(d.spec.tasks.map(() => null));
+  const row = d.data.clMatrix[stageIndex] as (number | null)[];
+  d.spec.tasks.forEach((t, j) => {
+    const m = heldout[t.id];
+    if (!m) return;
+    if (ev.purpose !== 'retrain') row[j] = m.accuracy;
+    const first = d.spec.stages.findIndex((s) => s.tasks.includes(t.id));
+    if (first > stageIndex && d.data.clBaseline[j] === null) d.data.clBaseline[j] = m.accuracy;
+  });
+}
+
+function taskOrder(d: Draft): string[] {
+  return d.spec.tasks.map((t) => t.id);
+}
+
+function weakest(tasks: readonly string[], heldout: Readonly<Record<string, number>>): string[] {
+  const scored = tasks.filter((t) => heldout[t] !== undefined);
+  if (scored.length === 0) return [...tasks];
+  const low = Math.min(...scored.map((t) => heldout[t] ?? 1));
+  return scored.filter((t) => heldout[t] === low);
+}
+
+export function decideAfterEvaluation(d: Draft, ev: EvaluationInFlight): void {
+  const spec = d.spec;
+  const stage = stageOf(d);
+  const data = d.data;
+  const reasons: Reason[] = [];
+
+  // Leitner boxes of the tasks a review lesson covered.
+  if (ev.purpose === 'review') {
+    for (const task of ev.reviewTasks) {
+      const m = data.mastered[task];
+      if (!m) continue;
+      const update = leitnerUpdate(task, m, data.heldout[task], spec.review.retentionThreshold, spec.review.intervals, data.lessons);
+      data.mastered[task] = update.mastered;
+      reasons.push(update.reason);
+    }
+  }
+
+  const regression = assessRegression(taskOrder(d), data.mastered, data.heldout, spec.regression);
+  data.mastered = regression.mastered;
+  if (regression.allRecovered) data.revertArmed = true;
+  const gates = checkGates(stage.advance.gates, stage.advance.confidence, stage.tasks, ev.results);
+  const noRegression = Object.values(data.mastered).every((m) => !m.regressed);
+  if (gates.holds && noRegression) recordGated(d, ev);
+
+  // 1. run budget
+  const runBudget = budgetReason('run', data.trainedSteps, spec.training.maxSteps);
+  if (runBudget.holds) {
+    fire(d, { type: 'STOP' }, { kind: 'budget-exhausted', reasons: [...reasons, runBudget] }, { stopReason: 'run step budget exhausted', stageOutcome: 'budget' });
+    markStageEnd(d, 'budget');
+    return;
+  }
+
+  // 2. severe regression
+  if (regression.severe.length > 0) {
+    const target = bestGatedCheckpoint(data.gated);
+    const check = checkRevert(spec.regression, data.reverts, data.trainedSteps, data.lastRevertTrainedSteps, data.revertArmed, target);
+    const why = [...reasons, ...regression.reasons, ...check.reasons];
+    if (check.allowed && target) {
+      fire(d, { type: 'REVERT' }, { kind: 'revert', reasons: why }, {
+        revertTarget: { checkpointId: target.checkpointId, step: target.step, branch: target.branch },
+        revertReason: `severe regression of ${regression.severe.join(', ')}`,
+      });
+      return;
+    }
+    emitDecision(d, 'revert-blocked', label(d), label(d), why);
+  }
+
+  // 3. forgetting: immediate review
+  if (regression.entered.length > 0 && spec.review.enabled) {
+    for (const t of regression.entered) {
+      const m = data.mastered[t];
+      if (m) data.mastered[t] = { ...m, box: 0 };
+    }
+    fire(d, { type: 'REVIEW' }, { kind: 'regression-review', reasons: [...reasons, ...regression.reasons.filter((r) => regression.entered.includes(r.task ?? ''))] }, { reviewTasks: regression.entered });
+    return;
+  }
+
+  // 4. gates and fairness
+  const advance = checkAdvance(gates.holds, data.gateStreak, stage.advance.consecutive, data.stageTrainedSteps, stage.advance.minSteps);
+  data.gateStreak = advance.streak;
+  const fairness = checkFairness(spec.fairness, ev.results.heldout?.categories ?? {});
+  if (fairness.blocked && fairness.worst) {
+    const carriers = stage.tasks.filter((t) => spec.tasks.find((s) => s.id === t)?.categories?.includes(fairness.worst ?? '') ?? false);
+    data.shift = { tasks: carriers.length > 0 ? carriers : weakest(stage.tasks, data.heldout), strength: stage.plateau?.shiftStrength ?? 0.5, source: 'fairness' };
+  } else if (data.shift?.source === 'fairness') {
+    data.shift = null;
+  }
+  const gateReasons = [...gates.reasons, ...advance.reasons, ...fairness.reasons];
+  if (advance.advance) {
+    if (fairness.blocked) {
+      fire(d, { type: 'HOLD' }, { kind: 'fairness-block', reasons: [...reasons, ...gateReasons] });
+      return;
+    }
+    fire(d, { type: 'ADVANCE' }, { kind: 'advance', reasons: [...reasons, ...gateReasons] }, { stageOutcome: 'advanced' });
+    return;
+  }
+
+  // 5. stage budget
+  const stageBudget = budgetReason('stage', data.stageTrainedSteps, stage.maxSteps);
+  if (stageBudget.holds) {
+    const why = [...reasons, ...gateReasons, stageBudget];
+    if (stage.budgetAction === 'advance') fire(d, { type: 'ADVANCE' }, { kind: 'budget-exhausted', reasons: why }, { stageOutcome: 'budget' });
+    else {
+      fire(d, { type: 'STOP' }, { kind: 'budget-exhausted', reasons: why }, { stopReason: `stage ${stage.id} step budget exhausted` });
+      markStageEnd(d, 'budget');
+    }
+    return;
+  }
+
+  // 6. early stopping on the stage mean held-out accuracy
+  const stageMean = mean(stage.tasks.map((t) => data.heldout[t]).filter((v): v is number => v !== undefined));
+  const early = stageMean === null ? null : updateEarlyStop(data.earlyStop, stageMean, spec.earlyStopping);
+  if (early) data.earlyStop = early.state;
+  if (early?.stop) {
+    data.earlyStopped = true;
+    fire(d, { type: 'STOP' }, { kind: 'early-stop', reasons: [...reasons, ...gateReasons, early.reason] }, { stopReason: `early stop in stage ${stage.id}` });
+    markStageEnd(d, 'early-stop');
+    return;
+  }
+
+  // 7. plateau
+  const history = [...reasons, ...gateReasons, ...(early ? [early.reason] : [])];
+  if (stage.plateau) {
+    const metricValue = stage.plateau.metric === 'accuracy' ? stageMean : stageLoss(stage.tasks, ev.results.heldout?.tasks ?? {});
+    if (metricValue !== null) data.plateauWindow = [...data.plateauWindow, metricValue].slice(-stage.plateau.window);
+    const plateau = checkPlateau(stage.plateau, data.plateauWindow);
+    history.push(plateau.reason);
+    if (plateau.plateaued && applyPlateau(d, stage.plateau.action, history, fairness.blocked)) return;
+  }
+
+  // 8. spaced review
+  const due = spec.review.enabled ? dueTasks(taskOrder(d), data.mastered, data.lessons) : [];
+  if (due.length > 0) {
+    const dueReasons: Reason[] = due.map((t) => ({
+      code: 'review.due',
+      policy: 'review.leitner',
+      holds: true,
+      task: t,
+      metric: 'lessons',
+      value: data.lessons,
+      threshold: data.mastered[t]?.dueLesson ?? 0,
+      comparator: '>=',
+      message: `${t} (box ${data.mastered[t]?.box ?? 0}) due at lesson ${data.mastered[t]?.dueLesson ?? 0}`,
+    }));
+    fire(d, { type: 'REVIEW' }, { kind: 'review', reasons: [...history, ...dueReasons] }, { reviewTasks: due });
+    return;
+  }
+
+  // 9. hold
+  fire(d, { type: 'HOLD' }, { kind: fairness.blocked ? 'fairness-block' : 'hold', reasons: history });
+}
+
+function stageLoss(tasks: readonly string[], results: Readonly<Record<string, SuiteMetrics>>): number | null {
+  return mean(tasks.map((t) => results[t]?.loss).filter((v): v is number => v !== undefined));
+}
+
+function applyPlateau(d: Draft, action: string, reasons: Reason[], fairnessBlocked: boolean): boolean {
+  const stage = stageOf(d);
+  const data = d.data;
+  const plateau = stage.plateau;
+  if (!plateau) return false;
+  data.plateauWindow = [];
+  switch (action) {
+    case 'shift-to-weakest': {
+      const targets = weakest(stage.tasks, data.heldout);
+      data.shift = { tasks: targets, strength: plateau.shiftStrength, source: 'plateau' };
+      reasons.push({ code: 'plateau.shift-to-weakest', policy: 'plateau.shift-to-weakest', holds: true, value: plateau.shiftStrength, message: `shift ${plateau.shiftStrength} of the mixture to ${targets.join(', ')}` });
+      return fire(d, { type: 'HOLD' }, { kind: 'plateau', reasons });
+    }
+    case 'lower-lr': {
+      const before = data.learningRateScale;
+      data.learningRateScale = before * plateau.learningRateFactor;
+      reasons.push({ code: 'plateau.lower-lr', policy: 'plateau.lower-lr', holds: true, metric: 'learning-rate-scale', value: data.learningRateScale, message: `learning-rate scale ${before} -> ${data.learningRateScale}` });
+      return fire(d, { type: 'HOLD' }, { kind: 'plateau', reasons });
+    }
+    case 'review': {
+      const mastered = Object.keys(data.mastered);
+      const targets = mastered.length > 0 ? mastered : weakest(stage.tasks, data.heldout);
+      reasons.push({ code: 'plateau.review', policy: 'plateau.review', holds: true, message: `review ${targets.join(', ')}` });
+      return fire(d, { type: 'REVIEW' }, { kind: 'plateau', reasons }, { reviewTasks: targets });
+    }
+    case 'advance': {
+      if (fairnessBlocked) return fire(d, { type: 'HOLD' }, { kind: 'fairness-block', reasons });
+      reasons.push({ code: 'plateau.advance', policy: 'plateau.advance', holds: true, message: `advance past stage ${stage.id} on plateau` });
+      return fire(d, { type: 'ADVANCE' }, { kind: 'plateau', reasons }, { stageOutcome: 'plateau' });
+    }
+    case 'stop': {
+      reasons.push({ code: 'plateau.stop', policy: 'plateau.stop', holds: true, message: `stop the run on plateau in stage ${stage.id}` });
+      const done = fire(d, { type: 'STOP' }, { kind: 'plateau', reasons }, { stopReason: `plateau in stage ${stage.id}` });
+      markStageEnd(d, 'plateau-stop');
+      return done;
+    }
+    default:
+      return false;
+  }
+}
+
+function markStageEnd(d: Draft, outcome: string): void {
+  const record = d.data.stages[stageIndexOf(d)];
+  if (record && record.endedStep === null) {
+    record.endedStep = d.data.step;
+    record.outcome = outcome;
+  }
+}
+
+function recordGated(d: Draft, ev: EvaluationInFlight): void {
+  const scores = Object.values(ev.results.heldout?.tasks ?? {}).map((m) => m.accuracy);
+  const score = mean(scores) ?? 0;
+  const entry = { checkpointId: ev.checkpointId, step: ev.step, branch: ev.branch, stageIndex: stageIndexOf(d), score };
+  const list = [...d.data.gated.filter((g) => g.checkpointId !== ev.checkpointId), entry];
+  // Keep the best ones: drop the worst by (stage, score, step) while over the limit.
+  while (list.length > GATED_KEPT) {
+    let worstIndex = 0;
+    list.forEach((g, i) => {
+      const w = list[worstIndex] as typeof g;
+      if (g.stageIndex < w.stageIndex || (g.stageIndex === w.stageIndex && (g.score < w.score || (g.score === w.score && g.step < w.step)))) worstIndex = i;
+    });
+    list.splice(worstIndex, 1);
+  }
+  d.data.gated = list;
+}

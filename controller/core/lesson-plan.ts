@@ -1,0 +1,99 @@
+// The mixture of the next lesson: the stage teacher's distribution, moved by any active shift
+// (plateau or fairness), mixed with the tasks due for review, then floored over every task in it.
+import type { Reason } from '../../schemas/events.ts';
+import type { ResolvedSpec, StageSpec } from '../../schemas/spec.ts';
+import type { LessonPurpose, RunData, TaskAccumulator } from './snapshot.ts';
+import { applyFloor, propose, shiftToward, type LessonStats } from './teachers/index.ts';
+
+export interface LessonPlan {
+  weights: Record<string, number>;
+  focus: string | null;
+  reasons: Reason[];
+}
+
+export function teacherFloor(stage: StageSpec): number {
+  return stage.teacher.floor;
+}
+
+/** Tasks trained by stages 0..lastStage, in spec task order. */
+export function tasksUpTo(spec: ResolvedSpec, lastStage: number): string[] {
+  const trained = new Set<string>();
+  spec.stages.forEach((s, i) => {
+    if (i <= lastStage) for (const t of s.tasks) trained.add(t);
+  });
+  return spec.tasks.map((t) => t.id).filter((t) => trained.has(t));
+}
+
+const difficulties = new WeakMap<ResolvedSpec, Record<string, number>>();
+export function difficultyOf(spec: ResolvedSpec): Record<string, number> {
+  let d = difficulties.get(spec);
+  if (!d) {
+    d = Object.fromEntries(spec.tasks.map((t) => [t.id, t.difficulty]));
+    difficulties.set(spec, d);
+  }
+  return d;
+}
+
+/** Plans the lesson; advances the teacher state and the RNG in `data`. */
+export function planLesson(spec: ResolvedSpec, stageIndex: number, data: RunData, purpose: LessonPurpose, reviewTasks: readonly string[]): LessonPlan {
+  if (purpose === 'retrain') {
+    const tasks = tasksUpTo(spec, spec.stages.length - 1);
+    const floor = spec.stages[spec.stages.length - 1]?.teacher.floor ?? 0;
+    const q = Object.fromEntries(tasks.map((t) => [t, 1 / tasks.length]));
+    return {
+      weights: applyFloor(q, tasks, floor),
+      focus: null,
+      reasons: [{ code: 'continual.retrain-mixture', policy: 'continual', holds: true, message: `retraining on every trained task (${tasks.join(', ')}) plus the feedback pool` }],
+    };
+  }
+  const stage = spec.stages[stageIndex] as StageSpec;
+  const proposal = propose(stage.teacher, {
+    tasks: stage.tasks,
+    state: data.teacher,
+    rng: data.rng,
+    stageSteps: data.stageTrainedSteps,
+    difficulty: difficultyOf(spec),
+  });
+  data.teacher = proposal.state;
+  data.rng = proposal.rng;
+  const reasons = [...proposal.reasons];
+  let q: Record<string, number> = proposal.distribution;
+  if (data.shift) {
+    q = shiftToward(q, stage.tasks, data.shift.tasks, data.shift.strength);
+    reasons.push({
+      code: `shift.${data.shift.source}`,
+      policy: data.shift.source === 'plateau' ? 'plateau.shift-to-weakest' : 'fairness',
+      holds: true,
+      value: data.shift.strength,
+      message: `${(data.shift.strength * 100).toFixed(0)}% of the mixture moved to ${data.shift.tasks.join(', ')}`,
+    });
+  }
+  let tasks: string[] = [...stage.tasks];
+  if (purpose === 'review' && reviewTasks.length > 0) {
+    const f = spec.review.fraction;
+    const mixed: Record<string, number> = {};
+    const union = [...new Set([...stage.tasks, ...reviewTasks])];
+    for (const t of union) mixed[t] = (1 - f) * (q[t] ?? 0) + (reviewTasks.includes(t) ? f / reviewTasks.length : 0);
+    q = mixed;
+    tasks = union;
+    reasons.push({
+      code: 'review.mixture',
+      policy: 'review.leitner',
+      holds: true,
+      value: f,
+      message: `${(f * 100).toFixed(0)}% of the lesson reviews ${reviewTasks.join(', ')}`,
+    });
+  }
+  return { weights: applyFloor(q, tasks, stage.teacher.floor), focus: proposal.focus, reasons };
+}
+
+export function lessonStats(tasks: Readonly<Record<string, TaskAccumulator>>): LessonStats {
+  const out: LessonStats = { accuracy: {}, lossFirst: {}, lossLast: {} };
+  for (const [t, a] of Object.entries(tasks)) {
+    if (a.samples <= 0) continue;
+    out.accuracy[t] = a.correct / a.samples;
+    out.lossFirst[t] = a.lossFirst;
+    out.lossLast[t] = a.lossLast;
+  }
+  return out;
+}

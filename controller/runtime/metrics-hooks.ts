@@ -1,0 +1,45 @@
+// Feeds the controller's Prometheus metrics from the runtime's hooks. The same hooks serve the
+// embedded run and the distributed controller.
+import type { ControllerHooks, EventOutcome as RuntimeOutcome } from './controller-service.ts';
+import type { ControllerMetrics, EventOutcome } from '../../observability/metrics.ts';
+import { TOPIC_OF } from '../../schemas/topics.ts';
+import { isEventType } from '../../schemas/decode.ts';
+
+const OUTCOME: Record<RuntimeOutcome, EventOutcome> = {
+  applied: 'applied',
+  created: 'applied',
+  duplicate: 'duplicate',
+  stale: 'stale',
+  // An event for a run this controller does not hold: nothing to apply it to.
+  ignored: 'stale',
+  invalid: 'invalid',
+  rejected: 'invalid',
+};
+
+export function metricsHooks(metrics: ControllerMetrics): Required<Pick<ControllerHooks, 'onOutcome' | 'onTransition' | 'onDeadLetter' | 'onCommitLatency'>> {
+  return {
+    onOutcome(_runId, eventType, outcome, latencySeconds) {
+      const topic = isEventType(eventType) ? TOPIC_OF[eventType] : 'unknown';
+      metrics.recordEvent(topic, OUTCOME[outcome]);
+      if (outcome === 'applied' || outcome === 'created') metrics.observeDecisionLatency(latencySeconds);
+    },
+    onTransition(view, result) {
+      for (const d of result.decisions) metrics.recordDecision(view.runId, d.payload);
+      metrics.setRunState(view.runId, view.state);
+      if (view.stageId) metrics.setRunStage(view.runId, view.stageId, view.stageIndex);
+      metrics.setRunStep(view.runId, view.step);
+      metrics.setSamplingWeights(view.runId, view.weights);
+      for (const [task, accuracy] of Object.entries(view.heldout)) metrics.setHeldoutAccuracy(view.runId, task, accuracy);
+      const cl = view.continualLearning;
+      if (cl.forgetting !== null) metrics.setForgetting(view.runId, cl.forgetting);
+      if (cl.backwardTransfer !== null) metrics.setBackwardTransfer(view.runId, cl.backwardTransfer);
+    },
+    onDeadLetter(letter) {
+      metrics.recordDeadLetter(letter.topic, letter.code);
+      metrics.recordEvent(letter.topic, 'invalid');
+    },
+    onCommitLatency(seconds) {
+      metrics.observeSnapshotWrite(seconds);
+    },
+  };
+}

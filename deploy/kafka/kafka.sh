@@ -1,0 +1,129 @@
+#!/usr/bin/env bash
+# Local Apache Kafka 4.x (KRaft, single combined broker+controller node, loopback only) for
+# development and CI. No Docker: the broker jars come from Maven Central through pom.xml.
+#
+#   deploy/kafka/kafka.sh install   resolve the jars into $CURRICULUM_KAFKA_HOME/libs (skipped when present)
+#   deploy/kafka/kafka.sh start     format storage on first start (fresh cluster id), start, wait until ready
+#   deploy/kafka/kafka.sh stop      graceful stop (SIGTERM, then SIGKILL after 30 s)
+#   deploy/kafka/kafka.sh kill      SIGKILL the broker (fault tests)
+#   deploy/kafka/kafka.sh restart   stop + start, keeping the data dir (fault tests restart mid-run)
+#   deploy/kafka/kafka.sh status    exit 0 when running
+#   deploy/kafka/kafka.sh reset     stop and delete the data dir (next start formats a new cluster)
+#   deploy/kafka/kafka.sh brokers   print the bootstrap address
+#
+# Environment: CURRICULUM_KAFKA_HOME (default <repo>/.tools/kafka), CURRICULUM_KAFKA_PORT
+# (default 19092; the controller listens on the next port), CURRICULUM_KAFKA_HEAP (default 512m).
+set -euo pipefail
+
+here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+repo="$(cd "$here/../.." && pwd)"
+home="${CURRICULUM_KAFKA_HOME:-$repo/.tools/kafka}"
+port="${CURRICULUM_KAFKA_PORT:-19092}"
+controller_port="$((port + 1))"
+heap="${CURRICULUM_KAFKA_HEAP:-512m}"
+libs="$home/libs"
+data="$home/data"
+props="$home/server.properties"
+pidfile="$home/kafka.pid"
+logfile="$home/kafka.log"
+
+# True when something accepts connections on the port (bash's /dev/tcp, no extra tools).
+port_busy() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
+
+say() { echo "kafka: $*" >&2; }
+
+install() {
+  if compgen -G "$libs/kafka_2.13-*.jar" >/dev/null; then return 0; fi
+  command -v mvn >/dev/null || { say "mvn not found (apt-get install -y maven)"; exit 1; }
+  say "resolving broker jars into $libs"
+  mkdir -p "$libs"
+  mvn -q -B -f "$here/pom.xml" dependency:copy-dependencies \
+    -DoutputDirectory="$libs" -DincludeScope=runtime
+}
+
+running_pid() {
+  [[ -f "$pidfile" ]] || return 1
+  local pid
+  pid="$(cat "$pidfile")"
+  # Only our broker: a recycled pid must never be signalled.
+  [[ -r "/proc/$pid/cmdline" ]] && tr '\0' ' ' <"/proc/$pid/cmdline" | grep -q "kafka.Kafka $props" || return 1
+  echo "$pid"
+}
+
+write_config() {
+  mkdir -p "$home" "$data"
+  sed -e "s|@PORT@|$port|g" -e "s|@CONTROLLER_PORT@|$controller_port|g" -e "s|@DATA_DIR@|$data|g" \
+    "$here/server.properties.template" >"$props"
+}
+
+java_opts=(-Xms256m "-Xmx$heap" -XX:+UseG1GC -XX:MaxGCPauseMillis=20 -Djava.awt.headless=true
+  "-Dlog4j2.configurationFile=$here/log4j2.properties" "-Dkafka.logs.dir=$home")
+
+format_once() {
+  if [[ -f "$data/meta.properties" ]]; then return 0; fi
+  # A fresh cluster id: 16 random bytes, URL-safe base64 without padding (Kafka's Uuid format).
+  local id
+  id="$(head -c 16 /dev/urandom | base64 | tr '+/' '-_' | tr -d '=\n')"
+  say "formatting $data (cluster id $id)"
+  java "${java_opts[@]}" -cp "$libs/*" kafka.tools.StorageTool format -t "$id" -c "$props" >>"$logfile" 2>&1
+}
+
+start() {
+  if pid="$(running_pid)"; then say "already running (pid $pid)"; return 0; fi
+  for p in "$port" "$controller_port"; do
+    if port_busy "$p"; then say "port $p is taken by another process; set CURRICULUM_KAFKA_PORT"; exit 1; fi
+  done
+  install
+  write_config
+  format_once
+  local from
+  from=$(($(wc -l <"$logfile" 2>/dev/null || echo 0) + 1))
+  # setsid + nohup: the broker outlives the shell (or test) that started it.
+  setsid nohup java "${java_opts[@]}" -cp "$libs/*" kafka.Kafka "$props" >>"$logfile" 2>&1 </dev/null &
+  echo $! >"$pidfile"
+  local deadline=$((SECONDS + 90))
+  until tail -n "+$from" "$logfile" | grep -q "Kafka Server started"; do
+    if ! running_pid >/dev/null; then
+      say "broker exited during start; last log lines:"
+      tail -n 30 "$logfile" >&2
+      exit 1
+    fi
+    if ((SECONDS > deadline)); then say "not ready after 90 s; see $logfile"; exit 1; fi
+    sleep 0.2
+  done
+  say "ready on 127.0.0.1:$port (pid $(cat "$pidfile"))"
+}
+
+stop() {
+  local pid
+  if ! pid="$(running_pid)"; then rm -f "$pidfile"; return 0; fi
+  kill -TERM "$pid" 2>/dev/null || true
+  local deadline=$((SECONDS + 30))
+  while kill -0 "$pid" 2>/dev/null; do
+    if ((SECONDS > deadline)); then say "no exit after 30 s, killing"; kill -KILL "$pid" 2>/dev/null || true; fi
+    sleep 0.1
+  done
+  rm -f "$pidfile"
+  say "stopped"
+}
+
+hard_kill() {
+  local pid
+  if ! pid="$(running_pid)"; then return 0; fi
+  kill -KILL "$pid" 2>/dev/null || true
+  while kill -0 "$pid" 2>/dev/null; do sleep 0.05; done
+  rm -f "$pidfile"
+  say "killed"
+}
+
+case "${1:-}" in
+  install) install ;;
+  start) start ;;
+  stop) stop ;;
+  kill) hard_kill ;;
+  restart) stop; start ;;
+  status) if pid="$(running_pid)"; then say "running (pid $pid)"; else say "not running"; exit 1; fi ;;
+  reset) stop; rm -rf "$data" ;;
+  brokers) echo "127.0.0.1:$port" ;;
+  *) echo "usage: $0 install|start|stop|kill|restart|status|reset|brokers" >&2; exit 2 ;;
+esac

@@ -1,0 +1,156 @@
+// The embedded default: controller, trainer and evaluator in one process over the in-memory
+// bus and a file-backed store. Same service code as the distributed mode; only the transport
+// and the store differ.
+import { copyFileSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { basename, join, resolve } from 'node:path';
+import type { Logger } from 'pino';
+import { loadSpecFile, parseSpecText } from '../schemas/spec-loader.ts';
+import type { ResolvedSpec } from '../schemas/spec.ts';
+import { CurriculumError } from '../schemas/errors.ts';
+import type { AnyEvent } from '../schemas/events.ts';
+import { MemoryBus } from '../transport/memory-bus.ts';
+import { FileRunStore } from '../store/file-store.ts';
+import { ControllerService, type ControllerHooks } from '../controller/runtime/controller-service.ts';
+import type { RunView } from '../controller/core/index.ts';
+import { startTrainerService } from '../trainer/service.ts';
+import { startEvaluatorService } from '../evaluator/service.ts';
+import { RunRecorder, RUN_FILES } from './run-recorder.ts';
+import { writeRunSummary } from './run-summary-writer.ts';
+
+export type BackendName = 'auto' | 'tensorflow-gpu' | 'tensorflow' | 'wasm' | 'cpu';
+
+export interface EmbeddedRunOptions {
+  /** A spec file for a new run, or undefined with resumeDir. */
+  specFile?: string;
+  /** An existing run directory to continue. */
+  resumeDir?: string;
+  runsDir?: string;
+  runId?: string;
+  logger: Logger;
+  backend?: BackendName;
+  /** Aborting stops the run cleanly at the next event boundary and leaves it resumable. */
+  signal?: AbortSignal;
+  /** Observers: every bus event of the run, and every controller transition. */
+  onEvent?: (event: AnyEvent) => void;
+  hooks?: ControllerHooks;
+  /** Called once the services are up, with the controller (for the HTTP API) and the run id. */
+  onStarted?: (context: { controller: ControllerService; runId: string; runDir: string; backend: string }) => void | Promise<void>;
+  /** Wall clock, injectable for tests. */
+  clock?: () => Date;
+  /** Do not render report.html at the end (tests that only need the logs). */
+  skipReport?: boolean;
+}
+
+export interface EmbeddedRunResult {
+  runId: string;
+  runDir: string;
+  view: RunView;
+  /** 'finished' when the run reached a terminal state; 'interrupted' when aborted (resumable). */
+  outcome: 'finished' | 'interrupted';
+  wallSeconds: number;
+  backend: string;
+}
+
+export async function runEmbedded(options: EmbeddedRunOptions): Promise<EmbeddedRunResult> {
+  const clock = options.clock ?? (() => new Date());
+  const startedAt = clock();
+  const { runId, runDir, runsDir, spec, specSource, resuming } = prepareRunDir(options, startedAt);
+  const log = options.logger.child({ runId });
+
+  const bus = new MemoryBus();
+  const store = new FileRunStore(runsDir);
+  const checkpointRoot = join(runDir, 'checkpoints');
+  const trainer = await startTrainerService({ bus, checkpointRoot, producer: 'trainer-0', logger: options.logger, backend: options.backend ?? (spec.training.backend as BackendName) });
+  const evaluator = await startEvaluatorService({ bus, checkpointRoot, producer: 'evaluator-0', logger: options.logger, backend: options.backend ?? (spec.training.backend as BackendName) });
+
+  let settle: ((view: RunView) => void) | undefined;
+  const finished = new Promise<RunView>((r) => (settle = r));
+  const controller = new ControllerService({
+    bus,
+    store,
+    producer: 'controller-0',
+    logger: options.logger,
+    clock,
+    defaultBaseDir: runDir,
+    hooks: {
+      ...options.hooks,
+      onTransition(view, result, cause) {
+        options.hooks?.onTransition?.(view, result, cause);
+        if (view.runId === runId && view.terminal) settle?.(view);
+      },
+    },
+  });
+  const recorder = new RunRecorder(bus, runDir, runId, options.onEvent);
+  await recorder.start();
+  await controller.start();
+  await options.onStarted?.({ controller, runId, runDir, backend: trainer.backend });
+
+  if (resuming) {
+    const view = await controller.view(runId);
+    if (!view) throw new CurriculumError('CUR_RUN_UNKNOWN', `${runDir} holds no controller state to resume`);
+    if (view.terminal) settle?.(view);
+    else {
+      const resent = await controller.resendInflight(runId);
+      log.info({ resent, step: view.step, stage: view.stageId }, 'resuming run from its last controller snapshot');
+    }
+  } else {
+    await controller.startRun(spec, runId, specSource);
+  }
+
+  const aborted = new Promise<'aborted'>((r) => {
+    if (options.signal?.aborted) r('aborted');
+    options.signal?.addEventListener('abort', () => r('aborted'), { once: true });
+  });
+  const first = await Promise.race([finished, aborted]);
+  // Stop in dependency order: no new commands, then executors, then the recorder drains.
+  await controller.stop();
+  await trainer.stop();
+  await evaluator.stop();
+  await recorder.stop();
+  await bus.close();
+
+  const view = first === 'aborted' ? await controller.view(runId) : first;
+  if (!view) throw new CurriculumError('CUR_RUN_UNKNOWN', `run ${runId} was never created`);
+  const wallSeconds = (clock().getTime() - startedAt.getTime()) / 1000;
+  const outcome = first === 'aborted' ? 'interrupted' : 'finished';
+  writeRunSummary({ runDir, view, spec, startedAt, finishedAt: clock(), wallSeconds, backend: trainer.backend, interrupted: outcome === 'interrupted' });
+  if (outcome === 'finished' && !options.skipReport) {
+    const { writeReport } = await import('../report/render-report.ts');
+    writeReport(runDir);
+  }
+  return { runId, runDir, view, outcome, wallSeconds, backend: trainer.backend };
+}
+
+interface PreparedRun {
+  runId: string;
+  runDir: string;
+  runsDir: string;
+  spec: ResolvedSpec;
+  specSource: string;
+  resuming: boolean;
+}
+
+function prepareRunDir(options: EmbeddedRunOptions, startedAt: Date): PreparedRun {
+  if (options.resumeDir) {
+    const runDir = resolve(options.resumeDir);
+    const specPath = join(runDir, RUN_FILES.specYaml);
+    if (!existsSync(specPath)) throw new CurriculumError('CUR_RUN_UNKNOWN', `${runDir} is not a run directory (no ${RUN_FILES.specYaml})`);
+    const spec = parseSpecText(readFileSync(specPath, 'utf8'), specPath);
+    const original = JSON.parse(readFileSync(join(runDir, RUN_FILES.runInfo), 'utf8')) as { specSource: string };
+    return { runId: basename(runDir), runDir, runsDir: resolve(runDir, '..'), spec, specSource: original.specSource, resuming: true };
+  }
+  if (!options.specFile) throw new CurriculumError('CUR_SPEC_READ', 'no spec file given');
+  const loaded = loadSpecFile(options.specFile);
+  const runsDir = resolve(options.runsDir ?? 'runs');
+  const stamp = startedAt.toISOString().replace(/[-:]/g, '').replace(/\.\d+Z$/, 'Z').replace('T', '-');
+  const runId = options.runId ?? `${loaded.spec.name}-${stamp}`;
+  const runDir = join(runsDir, runId);
+  if (existsSync(join(runDir, 'controller-state.json'))) {
+    throw new CurriculumError('CUR_RUN_EXISTS', `${runDir} already holds a run; resume it with --resume ${runDir}`);
+  }
+  mkdirSync(runDir, { recursive: true });
+  copyFileSync(loaded.source, join(runDir, RUN_FILES.specYaml));
+  writeFileSync(join(runDir, RUN_FILES.specResolved), `${JSON.stringify(loaded.spec, null, 2)}\n`);
+  writeFileSync(join(runDir, RUN_FILES.runInfo), `${JSON.stringify({ runId, specSource: loaded.source, startedAt: startedAt.toISOString() }, null, 2)}\n`);
+  return { runId, runDir, runsDir, spec: loaded.spec, specSource: loaded.source, resuming: false };
+}

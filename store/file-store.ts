@@ -1,0 +1,79 @@
+// State store for embedded runs: the memory store's semantics, with every commit also written
+// atomically (write + rename) to `<dir>/<runId>/controller-state.json`, so an interrupted run
+// can be resumed. The embedded bus is a fresh in-process log on every start, so offsets read
+// back from disk are dropped: they belong to a log that no longer exists.
+import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { MemoryRunStore } from './memory-store.ts';
+import type { CommitInput, CommitOutcome, RunStore, StoredRun } from './run-store.ts';
+
+const STATE_FILE = 'controller-state.json';
+
+export class FileRunStore implements RunStore {
+  readonly kind = 'memory' as const;
+  private readonly memory = new MemoryRunStore();
+  private readonly loaded = new Set<string>();
+
+  constructor(private readonly dir: string) {}
+
+  async load(runId: string): Promise<StoredRun | null> {
+    await this.hydrate(runId);
+    return this.memory.load(runId);
+  }
+
+  async commit(input: CommitInput): Promise<CommitOutcome> {
+    await this.hydrate(input.runId);
+    const outcome = await this.memory.commit(input);
+    if (outcome.status === 'committed') await this.persist(input.runId);
+    return outcome;
+  }
+
+  async acknowledgeOutbox(runId: string, eventIds: readonly string[]): Promise<void> {
+    await this.memory.acknowledgeOutbox(runId, eventIds);
+    await this.persist(runId);
+  }
+
+  async runsWithPendingOutbox(): Promise<string[]> {
+    for (const id of this.idsOnDisk()) await this.hydrate(id);
+    return this.memory.runsWithPendingOutbox();
+  }
+
+  async listRunIds(): Promise<string[]> {
+    for (const id of this.idsOnDisk()) await this.hydrate(id);
+    return this.memory.listRunIds();
+  }
+
+  async isEmpty(): Promise<boolean> {
+    return (await this.listRunIds()).length === 0;
+  }
+
+  async ping(): Promise<boolean> {
+    return true;
+  }
+
+  async close(): Promise<void> {}
+
+  private idsOnDisk(): string[] {
+    if (!existsSync(this.dir)) return [];
+    return readdirSync(this.dir).filter((d) => existsSync(join(this.dir, d, STATE_FILE)));
+  }
+
+  private async hydrate(runId: string): Promise<void> {
+    if (this.loaded.has(runId)) return;
+    this.loaded.add(runId);
+    const file = join(this.dir, runId, STATE_FILE);
+    if (!existsSync(file)) return;
+    const saved = JSON.parse(readFileSync(file, 'utf8')) as StoredRun;
+    await this.memory.commit({ runId, snapshot: saved.snapshot, source: null, outbox: saved.outbox });
+  }
+
+  private async persist(runId: string): Promise<void> {
+    const run = await this.memory.load(runId);
+    if (!run) return;
+    const dir = join(this.dir, runId);
+    mkdirSync(dir, { recursive: true });
+    const tmp = join(dir, `${STATE_FILE}.tmp`);
+    writeFileSync(tmp, JSON.stringify({ ...run, appliedOffsets: {} }));
+    renameSync(tmp, join(dir, STATE_FILE));
+  }
+}

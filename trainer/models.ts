@@ -1,0 +1,62 @@
+// Models built from the spec. Both output logits of shape [batch, positions, classes]; the
+// loss applies a log-softmax, predictions a softmax. Initial weights come from seeded
+// initializers so a fresh model is a function of the run seed.
+import * as tf from '@tensorflow/tfjs';
+import type { ModelSpec } from '../schemas/spec.ts';
+import type { Encoding } from '../tasks/task.ts';
+import { hashSeed } from '../tasks/random.ts';
+
+export function buildModel(spec: ModelSpec, encoding: Encoding, seed: number): tf.LayersModel {
+  const { timesteps, features, positions, classes } = encoding;
+  let layer = 0;
+  const init = () => tf.initializers.glorotUniform({ seed: hashSeed(seed, 'kernel', layer++) });
+  const input = tf.input({ shape: [timesteps, features] });
+  let output: tf.SymbolicTensor;
+  if (spec.kind === 'mlp') {
+    let h = tf.layers.flatten().apply(input) as tf.SymbolicTensor;
+    for (const units of spec.hidden ?? [100, 100]) {
+      h = tf.layers.dense({ units, activation: spec.activation ?? 'relu', kernelInitializer: init() }).apply(h) as tf.SymbolicTensor;
+    }
+    const logits = tf.layers.dense({ units: positions * classes, kernelInitializer: init() }).apply(h) as tf.SymbolicTensor;
+    output = tf.layers.reshape({ targetShape: [positions, classes] }).apply(logits) as tf.SymbolicTensor;
+  } else {
+    const units = spec.units ?? 128;
+    const rnn = (returnSequences: boolean) => {
+      const options = {
+        units,
+        returnSequences,
+        kernelInitializer: init(),
+        recurrentInitializer: tf.initializers.orthogonal({ seed: hashSeed(seed, 'recurrent', layer++), gain: 1 }),
+      };
+      return (spec.cell ?? 'gru') === 'lstm' ? tf.layers.lstm(options) : tf.layers.gru(options);
+    };
+    let h: tf.SymbolicTensor;
+    if (positions === timesteps) {
+      // Aligned sequences (addition): one output per input step.
+      h = rnn(true).apply(input) as tf.SymbolicTensor;
+    } else {
+      // Encoder-decoder: the encoder's final state, repeated, drives a decoder.
+      const encoded = rnn(false).apply(input) as tf.SymbolicTensor;
+      const repeated = tf.layers.repeatVector({ n: positions }).apply(encoded) as tf.SymbolicTensor;
+      h = rnn(true).apply(repeated) as tf.SymbolicTensor;
+    }
+    output = tf.layers
+      .timeDistributed({ layer: tf.layers.dense({ units: classes, kernelInitializer: init() }) })
+      .apply(h) as tf.SymbolicTensor;
+  }
+  return tf.model({ inputs: input, outputs: output });
+}
+
+/** Per-example mean cross-entropy over positions, from logits [B, P, C] and labels [B, P]. */
+export function perExampleLoss(logits: tf.Tensor, labels: tf.Tensor, classes: number): tf.Tensor1D {
+  return tf.tidy(() => {
+    const logProbs = tf.logSoftmax(logits);
+    const picked = tf.sum(tf.mul(logProbs, tf.oneHot(labels as tf.Tensor2D, classes)), -1);
+    return tf.neg(tf.mean(picked, -1)) as tf.Tensor1D;
+  });
+}
+
+/** 1 where every position's arg-max equals its label (an exact-match answer), else 0. */
+export function exactMatch(logits: tf.Tensor, labels: tf.Tensor): tf.Tensor1D {
+  return tf.tidy(() => tf.cast(tf.all(tf.equal(tf.argMax(logits, -1), labels), -1), 'float32') as tf.Tensor1D);
+}

@@ -1,0 +1,45 @@
+// Batches drawn by the lesson's task weights, from one seeded stream: task choice and example
+// generation both come from it, so its four-word state (saved in sampler.json) pins the data.
+import { CurriculumError } from '../schemas/errors.ts';
+import type { Random } from '../tasks/random.ts';
+import { requireTask, type TaskSet } from '../tasks/registry.ts';
+import type { Task } from '../tasks/task.ts';
+
+export interface Batch {
+  x: Float32Array;
+  y: Int32Array;
+  /** Task id of each example, for per-task metrics. */
+  taskOf: string[];
+}
+
+export class BatchSampler {
+  private readonly tasks: Task[];
+  private readonly weights: number[];
+
+  constructor(
+    private readonly taskSet: TaskSet,
+    taskWeights: Readonly<Record<string, number>>,
+    readonly rng: Random,
+  ) {
+    const entries = Object.entries(taskWeights).filter(([, w]) => w > 0);
+    this.tasks = entries.map(([id]) => requireTask(taskSet, id));
+    this.weights = entries.map(([, w]) => w);
+    if (this.tasks.length === 0) throw new CurriculumError('CUR_CONFIG_INVALID', 'taskWeights: no task has a positive weight');
+  }
+
+  next(batchSize: number): Batch {
+    const { timesteps, features, positions } = this.taskSet.encoding;
+    const inputSize = timesteps * features;
+    const x = new Float32Array(batchSize * inputSize);
+    const y = new Int32Array(batchSize * positions);
+    const taskOf: string[] = [];
+    for (let i = 0; i < batchSize; i++) {
+      const task = this.tasks[this.rng.weighted(this.weights)] as Task;
+      const example = task.trainingExample(this.rng);
+      x.set(example.input, i * inputSize);
+      y.set(example.target, i * positions);
+      taskOf.push(task.id);
+    }
+    return { x, y, taskOf };
+  }
+}

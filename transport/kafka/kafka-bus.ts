@@ -1,0 +1,394 @@
+// The Kafka transport: the EventBus of distributed mode, on kafkajs.
+//
+// Delivery contract (the same as MemoryBus, see transport/bus.ts):
+// - every message is keyed by runId, so a run lives on one partition and is handled in order;
+// - a consumer commits a message's offset only after its handler resolved (at-least-once: a
+//   crash between handler and commit redelivers, and the state store's offset fence drops it);
+// - a message that fails decoding is produced to `<topic>.dlq` with origin headers and then
+//   committed, so a poison message never blocks its partition;
+// - the producer is idempotent with acks=all, so broker retries never duplicate a message.
+import {
+  CompressionTypes,
+  Kafka,
+  Partitioners,
+  type Admin,
+  type Consumer,
+  type IHeaders,
+  type KafkaConfig,
+  type Producer,
+  type SASLOptions,
+} from 'kafkajs';
+import { pino, type Logger } from 'pino';
+import type { ConnectionOptions } from 'node:tls';
+import { decodeEvent, encodeEvent } from '../../schemas/decode.ts';
+import type { AnyEvent } from '../../schemas/events.ts';
+import { deadLetterTopic, TOPIC_OF } from '../../schemas/topics.ts';
+import { DLQ_HEADERS, type DeadLetter, type EventBus, type SubscribeOptions, type Subscription } from '../bus.ts';
+import { parseKafkaBusConfig, type KafkaBusConfig, type ResolvedKafkaBusConfig } from './config.ts';
+import { pinoLogCreator, kafkajsLogLevelFor } from './logger.ts';
+import { fetchCommittedOffsets, type CommittedOffset } from './offsets.ts';
+import { ensureTopicsExist } from './topics.ts';
+
+export interface KafkaBusOptions {
+  logger?: Logger;
+  /**
+   * Prepended to every topic name on the broker (`<prefix>curriculum.commands`), so several
+   * deployments or test runs can share one cluster. Services keep using the plain names:
+   * deliveries and dead-letter callbacks carry the logical topic; DLQ headers carry the
+   * physical one (what an operator replays from).
+   */
+  topicPrefix?: string;
+}
+
+/** A committed position as Kafka stores it: `offset` is the next offset to read. */
+export interface CommitNotice {
+  topic: string;
+  partition: number;
+  offset: string;
+}
+
+export interface KafkaSubscribeOptions extends SubscribeOptions {
+  /** Called after each successful offset commit (observability and the rebalance tests). */
+  onCommit?: (commits: readonly CommitNotice[]) => void;
+}
+
+/** Dead letters are small text headers; the original message's own headers are kept beside them. */
+function headersToStrings(headers: IHeaders | undefined): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [k, v] of Object.entries(headers ?? {})) {
+    if (v === undefined) continue;
+    out[k] = Array.isArray(v) ? v.map((x) => x.toString()).join(',') : v.toString();
+  }
+  return out;
+}
+
+function toSasl(sasl: KafkaBusConfig['sasl']): SASLOptions | undefined {
+  if (!sasl) return undefined;
+  return { mechanism: sasl.mechanism, username: sasl.username, password: sasl.password } as SASLOptions;
+}
+
+function toTls(tls: KafkaBusConfig['tls']): KafkaConfig['ssl'] {
+  if (tls === undefined || tls === false) return undefined;
+  if (tls === true) return true;
+  const options: ConnectionOptions = {};
+  if (tls.ca) options.ca = tls.ca;
+  if (tls.cert) options.cert = tls.cert;
+  if (tls.key) options.key = tls.key;
+  if (tls.servername) options.servername = tls.servername;
+  if (tls.rejectUnauthorized !== undefined) options.rejectUnauthorized = tls.rejectUnauthorized;
+  return options;
+}
+
+function withTimeout<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`${what} timed out after ${ms} ms`)), ms);
+  });
+  // The losing promise may still reject later; swallow that so it is not an unhandled rejection.
+  promise.catch(() => undefined);
+  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
+}
+
+export class KafkaBus implements EventBus {
+  readonly kind = 'kafka' as const;
+  readonly config: ResolvedKafkaBusConfig;
+  private readonly kafka: Kafka;
+  private readonly log: Logger;
+  private readonly prefix: string;
+  private readonly producer: Producer;
+  private readonly admin: Admin;
+  /** A separate admin without retries: the health probe must answer quickly when the broker is gone. */
+  private readonly probeAdmin: Admin;
+  private readonly knownTopics = new Set<string>();
+  private readonly subscriptions = new Set<Subscription>();
+  private connecting: Promise<void> | undefined;
+  private connected = false;
+  private healthy = false;
+  private probing = false;
+  private healthTimer: NodeJS.Timeout | undefined;
+  private closed = false;
+
+  /** Validates `config` (throws CUR_CONFIG_INVALID naming each bad field); connects lazily. */
+  constructor(config: KafkaBusConfig, options: KafkaBusOptions = {}) {
+    this.config = parseKafkaBusConfig(config);
+    this.log = (options.logger ?? pino({ level: process.env.LOG_LEVEL ?? 'info' })).child({ component: 'kafka-bus' });
+    this.prefix = options.topicPrefix ?? '';
+    const c = this.config;
+    const ssl = toTls(c.tls);
+    const sasl = toSasl(c.sasl);
+    this.kafka = new Kafka({
+      clientId: c.clientId,
+      brokers: [...c.brokers],
+      ...(ssl !== undefined ? { ssl } : {}),
+      ...(sasl !== undefined ? { sasl } : {}),
+      connectionTimeout: c.connectionTimeoutMs,
+      requestTimeout: c.requestTimeoutMs,
+      retry: { retries: c.retry.retries, initialRetryTime: c.retry.initialRetryTimeMs, maxRetryTime: c.retry.maxRetryTimeMs },
+      logLevel: kafkajsLogLevelFor(this.log),
+      logCreator: pinoLogCreator(this.log),
+    });
+    this.producer = this.kafka.producer({
+      // Explicit partitioner: the murmur2 one Java clients use (so a run maps to the same
+      // partition whoever produces), and naming it is what silences kafkajs's v2 warning.
+      createPartitioner: Partitioners.DefaultPartitioner,
+      idempotent: true,
+      maxInFlightRequests: 1,
+      allowAutoTopicCreation: false,
+      // kafkajs's advice for idempotence: never give up on a batch. A publish therefore waits
+      // out a broker outage (backing off up to maxRetryTimeMs) instead of failing and being
+      // re-sent by the caller under a new sequence number, which could duplicate it.
+      retry: { retries: Number.MAX_SAFE_INTEGER, initialRetryTime: c.retry.initialRetryTimeMs, maxRetryTime: c.retry.maxRetryTimeMs },
+    });
+    this.admin = this.kafka.admin();
+    this.probeAdmin = this.kafka.admin({ retry: { retries: 0 } });
+  }
+
+  /** Creates (if needed) and connects the bus, failing fast when no broker answers. */
+  static async connect(config: KafkaBusConfig, options: KafkaBusOptions = {}): Promise<KafkaBus> {
+    const bus = new KafkaBus(config, options);
+    await bus.connect();
+    return bus;
+  }
+
+  async connect(): Promise<void> {
+    if (this.closed) throw new Error('KafkaBus is closed');
+    this.connecting ??= (async () => {
+      await this.admin.connect();
+      await this.producer.connect();
+      this.connected = true;
+      this.healthy = true;
+      this.healthTimer = setInterval(() => void this.probe(), this.config.healthIntervalMs);
+      this.healthTimer.unref();
+    })().catch((e: unknown) => {
+      this.connecting = undefined;
+      throw e;
+    });
+    await this.connecting;
+  }
+
+  /** The broker-side name of a logical topic. */
+  physical(topic: string): string {
+    return this.prefix + topic;
+  }
+
+  private logical(physical: string): string {
+    return this.prefix !== '' && physical.startsWith(this.prefix) ? physical.slice(this.prefix.length) : physical;
+  }
+
+  /**
+   * Creates the given topics (default: every topic of the system) and their `.dlq` topics with
+   * the configured partition count, if missing. Existing topics are left as they are: changing
+   * a topic's partition count would move runs between partitions.
+   */
+  async ensureTopics(topics: readonly string[], options: { withDeadLetters?: boolean } = {}): Promise<void> {
+    await this.connect();
+    const withDlq = options.withDeadLetters ?? true;
+    const wanted = [
+      ...new Set(
+        topics.flatMap((t) => (withDlq && !t.endsWith('.dlq') ? [t, deadLetterTopic(t)] : [t])).map((t) => this.physical(t)),
+      ),
+    ].filter((t) => !this.knownTopics.has(t));
+    if (wanted.length === 0) return;
+    await ensureTopicsExist(this.admin, wanted, this.config.partitions, this.config.replicationFactor);
+    for (const t of wanted) this.knownTopics.add(t);
+  }
+
+  async publish(events: readonly AnyEvent[]): Promise<void> {
+    if (events.length === 0) return;
+    const byTopic = new Map<string, AnyEvent[]>();
+    for (const event of events) {
+      const topic = TOPIC_OF[event.type];
+      const list = byTopic.get(topic) ?? [];
+      list.push(event);
+      byTopic.set(topic, list);
+    }
+    await this.ensureTopics([...byTopic.keys()], { withDeadLetters: false });
+    await this.send(
+      [...byTopic].map(([topic, list]) => ({
+        topic: this.physical(topic),
+        messages: list.map((e) => ({ key: e.runId, value: encodeEvent(e) })),
+      })),
+    );
+  }
+
+  async publishRaw(topic: string, key: string, value: Buffer, headers: Record<string, string> = {}): Promise<void> {
+    await this.ensureTopics([topic], { withDeadLetters: false });
+    await this.send([{ topic: this.physical(topic), messages: [{ key, value, headers }] }]);
+  }
+
+  /** Publishes many raw messages to one topic in one request (tests and benchmarks). */
+  async publishRawBatch(topic: string, messages: ReadonlyArray<{ key: string; value: Buffer; headers?: Record<string, string> }>): Promise<void> {
+    if (messages.length === 0) return;
+    await this.ensureTopics([topic], { withDeadLetters: false });
+    await this.send([{ topic: this.physical(topic), messages: messages.map((m) => ({ key: m.key, value: m.value, headers: m.headers ?? {} })) }]);
+  }
+
+  private async send(topicMessages: Array<{ topic: string; messages: Array<{ key: string; value: Buffer; headers?: Record<string, string> }> }>) {
+    try {
+      // acks -1 (all in-sync replicas): resolves only once the broker has the batch durably.
+      await this.producer.sendBatch({ acks: -1, compression: CompressionTypes.None, topicMessages });
+      this.healthy = true;
+    } catch (e) {
+      this.healthy = false;
+      throw e;
+    }
+  }
+
+  async subscribe(options: KafkaSubscribeOptions): Promise<Subscription> {
+    await this.ensureTopics(options.topics);
+    const c = this.config;
+    const physicalTopics = options.topics.map((t) => this.physical(t));
+    const log = this.log.child({ groupId: options.groupId });
+    const consumer: Consumer = this.kafka.consumer({
+      groupId: options.groupId,
+      sessionTimeout: c.sessionTimeoutMs,
+      heartbeatInterval: c.heartbeatIntervalMs,
+      rebalanceTimeout: c.rebalanceTimeoutMs,
+      allowAutoTopicCreation: false,
+      // Idle fetches return after this long; it bounds how long stop() waits on an empty topic.
+      maxWaitTimeInMs: 500,
+      retry: {
+        retries: c.retry.retries,
+        initialRetryTime: c.retry.initialRetryTimeMs,
+        maxRetryTime: c.retry.maxRetryTimeMs,
+        // A handler that keeps failing (state store down) must never skip a message: restart
+        // the consumer from the committed offset instead, for as long as it takes.
+        restartOnFailure: async () => true,
+      },
+    });
+    let paused = false;
+    const pauseAll = () => consumer.pause(physicalTopics.map((topic) => ({ topic })));
+
+    consumer.on(consumer.events.GROUP_JOIN, (e) => {
+      const assigned = Object.entries(e.payload.memberAssignment)
+        .flatMap(([topic, partitions]) => partitions.map((partition) => ({ topic: this.logical(topic), partition })))
+        .sort((a, b) => a.topic.localeCompare(b.topic) || a.partition - b.partition);
+      log.info({ assigned, memberId: e.payload.memberId }, 'partitions assigned');
+      // A consumer restarted after a crash builds a new group state: re-apply backpressure.
+      if (paused) pauseAll();
+      options.onAssignment?.(assigned);
+    });
+    consumer.on(consumer.events.COMMIT_OFFSETS, (e) => {
+      if (!options.onCommit) return;
+      options.onCommit(
+        e.payload.topics.flatMap((t) =>
+          t.partitions.map((p) => ({ topic: this.logical(t.topic), partition: Number(p.partition), offset: p.offset })),
+        ),
+      );
+    });
+    // kafkajs speaks the classic, eager protocol: a rebalance (or a crash, which leaves the
+    // group) revokes every partition before the next GROUP_JOIN assigns the new set.
+    consumer.on(consumer.events.REBALANCING, () => {
+      log.info('group rebalancing: partitions revoked');
+      options.onAssignment?.([]);
+    });
+    consumer.on(consumer.events.CRASH, (e) => {
+      log.error({ err: e.payload.error, restart: e.payload.restart }, 'consumer crashed');
+      options.onAssignment?.([]);
+    });
+
+    await consumer.connect();
+    await consumer.subscribe({ topics: physicalTopics, fromBeginning: options.fromBeginning ?? true });
+    await consumer.run({
+      autoCommit: true,
+      // Threshold 1 = commit right after each handler resolved; larger values batch commits
+      // (kafkajs also commits what was handled at the end of every fetched batch and on stop).
+      autoCommitThreshold: c.commitEvery,
+      partitionsConsumedConcurrently: 1,
+      eachMessage: async ({ topic: physicalTopic, partition, message }) => {
+        const topic = this.logical(physicalTopic);
+        const value = message.value ?? Buffer.alloc(0);
+        const decoded = decodeEvent(value, c.maxEventBytes);
+        if (decoded.ok) {
+          await options.handle({ topic, partition, offset: message.offset, event: decoded.event });
+          return;
+        }
+        const letter: DeadLetter = { topic, partition, offset: message.offset, code: decoded.code, reason: decoded.reason };
+        await this.deadLetter(physicalTopic, message.key, value, headersToStrings(message.headers), letter);
+        log.warn({ topic, partition, offset: message.offset, code: decoded.code, reason: decoded.reason }, 'message dead-lettered');
+        options.onDeadLetter?.(letter);
+      },
+    });
+
+    let stopping: Promise<void> | undefined;
+    const subscription: Subscription = {
+      stop: () => {
+        // kafkajs's disconnect waits for the in-flight handler, commits what was handled, and leaves the group.
+        stopping ??= consumer.disconnect().finally(() => this.subscriptions.delete(subscription));
+        return stopping;
+      },
+      pause: () => {
+        paused = true;
+        pauseAll();
+      },
+      resume: () => {
+        paused = false;
+        consumer.resume(physicalTopics.map((topic) => ({ topic })));
+      },
+    };
+    this.subscriptions.add(subscription);
+    return subscription;
+  }
+
+  private async deadLetter(physicalTopic: string, key: Buffer | null, value: Buffer, original: Record<string, string>, letter: DeadLetter) {
+    const headers: Record<string, string> = {
+      ...original,
+      [DLQ_HEADERS.originTopic]: physicalTopic,
+      [DLQ_HEADERS.originPartition]: String(letter.partition),
+      [DLQ_HEADERS.originOffset]: letter.offset,
+      [DLQ_HEADERS.errorCode]: letter.code,
+      // Header values are not size-limited by Kafka, but an operator reads them: keep reasons short.
+      [DLQ_HEADERS.reason]: letter.reason.slice(0, 2000),
+    };
+    await this.send([{ topic: deadLetterTopic(physicalTopic), messages: [{ key: key?.toString() ?? '', value, headers }] }]);
+  }
+
+  /**
+   * The offsets a consumer group has committed on the given logical topics (only partitions
+   * with a commit). The controller uses it to refuse starting over an empty state store.
+   */
+  async committedOffsets(groupId: string, topics: readonly string[]): Promise<CommittedOffset[]> {
+    await this.connect();
+    const found = await fetchCommittedOffsets(
+      this.admin,
+      groupId,
+      topics.map((t) => this.physical(t)),
+    );
+    return found.map((o) => ({ ...o, topic: this.logical(o.topic) }));
+  }
+
+  /** True while the broker answered the last probe or the last publish (for /readyz). */
+  isConnected(): boolean {
+    return !this.closed && this.connected && this.healthy;
+  }
+
+  private async probe(): Promise<void> {
+    if (this.probing || this.closed) return;
+    this.probing = true;
+    try {
+      await withTimeout(
+        (async () => {
+          await this.probeAdmin.connect();
+          await this.probeAdmin.describeCluster();
+        })(),
+        Math.min(this.config.healthIntervalMs, this.config.requestTimeoutMs, 3000),
+        'kafka health probe',
+      );
+      if (!this.healthy) this.log.info('broker reachable again');
+      this.healthy = true;
+    } catch (e) {
+      if (this.healthy) this.log.warn({ err: e }, 'broker unreachable');
+      this.healthy = false;
+    } finally {
+      this.probing = false;
+    }
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    clearInterval(this.healthTimer);
+    await Promise.allSettled([...this.subscriptions].map((s) => s.stop()));
+    await Promise.allSettled([this.producer.disconnect(), this.admin.disconnect(), this.probeAdmin.disconnect()]);
+  }
+}
