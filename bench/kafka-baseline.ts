@@ -55,7 +55,7 @@ async function fill(topic: string, partitions: number, count: number): Promise<n
   return count / seconds;
 }
 
-async function bareConsume(topic: string, count: number): Promise<number> {
+async function bareConsume(topic: string, count: number, mode: 'eachBatch' | 'eachMessage'): Promise<number> {
   const consumer = kafka.consumer({ groupId: `bench-bare-${randomUUID()}`, maxWaitTimeInMs: 100 });
   await consumer.connect();
   await consumer.subscribe({ topics: [topic], fromBeginning: true });
@@ -63,13 +63,15 @@ async function bareConsume(topic: string, count: number): Promise<number> {
   let started = 0;
   let done!: () => void;
   const finished = new Promise<void>((r) => (done = r));
-  await consumer.run({
-    eachBatch: async ({ batch }) => {
-      if (started === 0) started = performance.now();
-      seen += batch.messages.length;
-      if (seen >= count) done();
-    },
-  });
+  const tick = (n: number) => {
+    if (started === 0) started = performance.now();
+    seen += n;
+    if (seen >= count) done();
+  };
+  // kafkajs defaults otherwise (auto-commit every 5 s and at the end of each batch).
+  await consumer.run(
+    mode === 'eachBatch' ? { eachBatch: async ({ batch }) => tick(batch.messages.length) } : { eachMessage: async () => tick(1) },
+  );
   await finished;
   const seconds = (performance.now() - started) / 1000;
   await consumer.disconnect();
@@ -132,12 +134,14 @@ async function main(): Promise<void> {
     const prefix = `bench-${run}-p${partitions}.`;
     const topic = `${prefix}${TOPICS.serviceEvents}`;
     const produced = await fill(topic, partitions, total);
-    const bare = await bareConsume(topic, total);
+    const bare = await bareConsume(topic, total, 'eachBatch');
+    const bareMessage = await bareConsume(topic, total, 'eachMessage');
     const perMessage = await busConsume(prefix, busMessages, 1);
     const batched = await busConsume(prefix, busMessages, 500);
     console.log(`\n${partitions} partition(s)`);
     console.log(`  produce (idempotent, acks=all, batches of 2000)   ${fmt(produced)} msg/s`);
     console.log(`  bare kafkajs eachBatch consume                     ${fmt(bare)} msg/s`);
+    console.log(`  bare kafkajs eachMessage consume                   ${fmt(bareMessage)} msg/s  = ${(bareMessage / bare).toFixed(3)} x bare`);
     console.log(`  KafkaBus, commit after every message               ${fmt(perMessage)} msg/s  = ${(perMessage / bare).toFixed(3)} x bare`);
     console.log(`  KafkaBus, commit every 500                          ${fmt(batched)} msg/s  = ${(batched / bare).toFixed(3)} x bare`);
     rows.push([`bare p${partitions}`, bare]);

@@ -6,13 +6,17 @@ import type { ControllerService } from '../controller/runtime/controller-service
 import { controlPlaneFor } from '../controller/runtime/control-plane.ts';
 import { metricsHooks } from '../controller/runtime/metrics-hooks.ts';
 import { buildHttpServer } from '../observability/http-server.ts';
-import { createControllerMetrics, createTrainerMetrics, registerProcessMetrics } from '../observability/metrics.ts';
+import { createControllerMetrics, createEvaluatorMetrics, createTrainerMetrics, registerProcessMetrics } from '../observability/metrics.ts';
+import { observeEvaluatorEvent, observeTrainerEvent } from '../observability/metrics-from-events.ts';
+import type { AnyEvent } from '../schemas/events.ts';
 
 export interface RunHttp {
   address: string;
   /** Operator token: from CURRICULUM_API_TOKEN, or generated for this run and printed once. */
   token: string;
   metrics: ReturnType<typeof metricsHooks>;
+  /** Feeds trainer and evaluator metrics from the run's events. */
+  observe(event: AnyEvent): void;
   registry: Registry;
   close(): Promise<void>;
 }
@@ -21,7 +25,9 @@ export async function startRunHttp(options: { controller: ControllerService; por
   const registry = new Registry();
   registerProcessMetrics(registry);
   const controllerMetrics = createControllerMetrics(registry);
-  createTrainerMetrics(registry).setBackend(options.backend, '');
+  const trainerMetrics = createTrainerMetrics(registry);
+  trainerMetrics.setBackend(options.backend, '');
+  const evaluatorMetrics = createEvaluatorMetrics(registry);
   const token = process.env.CURRICULUM_API_TOKEN ?? randomBytes(24).toString('base64url');
   const server = buildHttpServer({
     controlPlane: controlPlaneFor(options.controller),
@@ -39,6 +45,10 @@ export async function startRunHttp(options: { controller: ControllerService; por
     address: `${host}:${port}`,
     token,
     metrics: metricsHooks(controllerMetrics),
+    observe(event) {
+      observeTrainerEvent(trainerMetrics, event);
+      observeEvaluatorEvent(evaluatorMetrics, event);
+    },
     registry,
     close: async () => {
       await server.close();

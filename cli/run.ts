@@ -95,7 +95,10 @@ export async function runCommand(argv: string[]): Promise<number> {
       logger,
       ...(backend ? { backend: backend as BackendName } : {}),
       signal: abort.signal,
-      onEvent: (e) => view.onEvent(e),
+      onEvent: (e) => {
+        view.onEvent(e);
+        http?.observe(e);
+      },
       hooks: {
         onTransition: (v) => view.onView(v),
         onOutcome: (runId, type, outcome, latency) => http?.metrics.onOutcome(runId, type, outcome, latency),

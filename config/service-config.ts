@@ -1,120 +1,104 @@
-// Configuration of the distributed services: read once at start-up from an optional YAML file
-// and the environment (the environment wins), validated once, with errors naming the variable.
+// Configuration of the distributed services: the environment, optionally on top of a YAML file,
+// read once at start-up and validated once, with errors naming the variable or file. The Kafka
+// and Redis sections are the transport's and the store's own configs (one schema each).
 import { readFileSync } from 'node:fs';
 import { parse } from 'yaml';
 import { Type, type Static } from '@sinclair/typebox';
 import { Value } from '@sinclair/typebox/value';
 import { checkValue, formatFieldError } from '../schemas/validate.ts';
+import { BACKEND_NAMES, LiteralUnion } from '../schemas/common.ts';
 import { CurriculumError } from '../schemas/errors.ts';
+import { kafkaBusConfigFromEnv, parseKafkaBusConfig, type ResolvedKafkaBusConfig } from '../transport/kafka/config.ts';
+import { parseRedisStoreConfig, redisStoreConfigFromEnv, type RedisStoreConfig } from '../store/redis/config.ts';
 
-export const ServiceConfig = Type.Object(
+export const GeneralConfig = Type.Object(
   {
-    instance: Type.String({ minLength: 1, default: 'curriculum-0', description: 'instance name, used as producer id and Kafka client id' }),
-    logLevel: Type.Union(['trace', 'debug', 'info', 'warn', 'error'].map((l) => Type.Literal(l)), { default: 'info' }),
+    instance: Type.String({ minLength: 1, default: 'curriculum-0', description: 'instance name: producer id and log binding' }),
+    logLevel: LiteralUnion(['trace', 'debug', 'info', 'warn', 'error'], { default: 'info' }),
     port: Type.Integer({ minimum: 0, maximum: 65535, default: 9400, description: 'HTTP port for /metrics, /healthz, /readyz and the API' }),
     apiToken: Type.Optional(Type.String({ minLength: 16, description: 'bearer token for operator actions' })),
-    kafka: Type.Object(
-      {
-        brokers: Type.Array(Type.String({ minLength: 1 }), { minItems: 1, default: ['127.0.0.1:9092'] }),
-        partitions: Type.Integer({ minimum: 1, maximum: 1000, default: 6 }),
-        ssl: Type.Boolean({ default: false }),
-        sasl: Type.Optional(
-          Type.Object(
-            {
-              mechanism: Type.Union([Type.Literal('plain'), Type.Literal('scram-sha-256'), Type.Literal('scram-sha-512')]),
-              username: Type.String({ minLength: 1 }),
-              password: Type.String({ minLength: 1 }),
-            },
-            { additionalProperties: false },
-          ),
-        ),
-        maxEventBytes: Type.Integer({ minimum: 1024, default: 1048576 }),
-      },
-      { additionalProperties: false, default: {} },
-    ),
-    redis: Type.Object(
-      {
-        url: Type.String({ minLength: 1, default: 'redis://127.0.0.1:6379' }),
-        password: Type.Optional(Type.String()),
-        tls: Type.Boolean({ default: false }),
-        keyPrefix: Type.String({ default: 'curriculum:' }),
-      },
-      { additionalProperties: false, default: {} },
-    ),
     checkpointRoot: Type.String({ minLength: 1, default: './checkpoints', description: 'shared by trainer and evaluator' }),
-    backend: Type.Union(['auto', 'tensorflow-gpu', 'tensorflow', 'wasm', 'cpu'].map((b) => Type.Literal(b)), { default: 'auto' }),
+    backend: LiteralUnion(BACKEND_NAMES, { default: 'auto' }),
+    tickSeconds: Type.Number({ exclusiveMinimum: 0, default: 5, description: 'how often the controller delivers liveness ticks' }),
   },
-  { additionalProperties: false },
+  { additionalProperties: true },
 );
-export type ServiceConfig = Static<typeof ServiceConfig>;
+export type GeneralConfig = Static<typeof GeneralConfig>;
 
-/** Environment variable -> config path. One table, documented in docs/operations.md. */
-export const ENVIRONMENT: ReadonlyArray<{ name: string; path: readonly string[]; kind: 'string' | 'int' | 'bool' | 'list' }> = [
+export interface ServiceConfig extends GeneralConfig {
+  kafka: ResolvedKafkaBusConfig;
+  /** Only the controller needs Redis. */
+  redis: RedisStoreConfig | null;
+}
+
+/** Every environment variable the services read, in one table (docs, compose and chart tests check it). */
+export const ENVIRONMENT: ReadonlyArray<{ name: string; path: readonly string[]; kind: 'string' | 'int' | 'number' | 'bool' | 'list' }> = [
   { name: 'CURRICULUM_INSTANCE', path: ['instance'], kind: 'string' },
   { name: 'CURRICULUM_LOG_LEVEL', path: ['logLevel'], kind: 'string' },
   { name: 'CURRICULUM_PORT', path: ['port'], kind: 'int' },
   { name: 'CURRICULUM_API_TOKEN', path: ['apiToken'], kind: 'string' },
+  { name: 'CURRICULUM_CHECKPOINT_ROOT', path: ['checkpointRoot'], kind: 'string' },
+  { name: 'CURRICULUM_BACKEND', path: ['backend'], kind: 'string' },
+  { name: 'CURRICULUM_TICK_SECONDS', path: ['tickSeconds'], kind: 'number' },
+  // Read by transport/kafka/config.ts (kafkaBusConfigFromEnv):
   { name: 'CURRICULUM_KAFKA_BROKERS', path: ['kafka', 'brokers'], kind: 'list' },
+  { name: 'CURRICULUM_KAFKA_CLIENT_ID', path: ['kafka', 'clientId'], kind: 'string' },
   { name: 'CURRICULUM_KAFKA_PARTITIONS', path: ['kafka', 'partitions'], kind: 'int' },
-  { name: 'CURRICULUM_KAFKA_SSL', path: ['kafka', 'ssl'], kind: 'bool' },
+  { name: 'CURRICULUM_KAFKA_TLS', path: ['kafka', 'tls'], kind: 'bool' },
   { name: 'CURRICULUM_KAFKA_SASL_MECHANISM', path: ['kafka', 'sasl', 'mechanism'], kind: 'string' },
   { name: 'CURRICULUM_KAFKA_SASL_USERNAME', path: ['kafka', 'sasl', 'username'], kind: 'string' },
   { name: 'CURRICULUM_KAFKA_SASL_PASSWORD', path: ['kafka', 'sasl', 'password'], kind: 'string' },
   { name: 'CURRICULUM_KAFKA_MAX_EVENT_BYTES', path: ['kafka', 'maxEventBytes'], kind: 'int' },
+  { name: 'CURRICULUM_KAFKA_COMMIT_EVERY', path: ['kafka', 'commitEvery'], kind: 'int' },
+  // Read by store/redis/config.ts (redisStoreConfigFromEnv):
   { name: 'CURRICULUM_REDIS_URL', path: ['redis', 'url'], kind: 'string' },
   { name: 'CURRICULUM_REDIS_PASSWORD', path: ['redis', 'password'], kind: 'string' },
   { name: 'CURRICULUM_REDIS_TLS', path: ['redis', 'tls'], kind: 'bool' },
   { name: 'CURRICULUM_REDIS_KEY_PREFIX', path: ['redis', 'keyPrefix'], kind: 'string' },
-  { name: 'CURRICULUM_CHECKPOINT_ROOT', path: ['checkpointRoot'], kind: 'string' },
-  { name: 'CURRICULUM_BACKEND', path: ['backend'], kind: 'string' },
 ];
 
-export function loadServiceConfig(env: NodeJS.ProcessEnv, file?: string): ServiceConfig {
-  const errors: string[] = [];
-  let base: Record<string, unknown> = {};
-  if (file) {
+const GENERAL_ENV = ENVIRONMENT.filter((e) => e.path.length === 1);
+
+/**
+ * Loads and validates the configuration. `needs.redis` makes CURRICULUM_REDIS_URL (or a
+ * `redis:` section) required; Kafka is always required.
+ */
+export function loadServiceConfig(env: NodeJS.ProcessEnv, options: { file?: string; needsRedis: boolean }): ServiceConfig {
+  let fileValues: Record<string, unknown> = {};
+  if (options.file) {
     try {
-      base = (parse(readFileSync(file, 'utf8')) as Record<string, unknown> | null) ?? {};
+      fileValues = (parse(readFileSync(options.file, 'utf8')) as Record<string, unknown> | null) ?? {};
     } catch (e) {
-      throw new CurriculumError('CUR_CONFIG_INVALID', `${file}: cannot read configuration: ${(e as Error).message}`);
+      throw new CurriculumError('CUR_CONFIG_INVALID', `${options.file}: cannot read configuration: ${(e as Error).message}`);
     }
   }
+  const { kafka: fileKafka, redis: fileRedis, ...fileGeneral } = fileValues;
+  const general: Record<string, unknown> = { ...fileGeneral };
   const fromEnv = new Map<string, string>();
-  for (const { name, path, kind } of ENVIRONMENT) {
+  for (const { name, path, kind } of GENERAL_ENV) {
     const raw = env[name];
     if (raw === undefined || raw === '') continue;
-    let value: unknown = raw;
-    if (kind === 'int') value = /^-?\d+$/.test(raw) ? Number(raw) : raw;
-    if (kind === 'bool') value = raw === 'true' || raw === '1' ? true : raw === 'false' || raw === '0' ? false : raw;
-    if (kind === 'list') value = raw.split(',').map((s) => s.trim()).filter(Boolean);
-    setPath(base, path, value);
-    fromEnv.set(path.join('.'), name);
+    general[path[0] as string] = kind === 'int' || kind === 'number' ? (/^-?\d+(\.\d+)?$/.test(raw) ? Number(raw) : raw) : raw;
+    fromEnv.set(path[0] as string, name);
   }
-  const withDefaults = Value.Default(ServiceConfig, base) as unknown;
-  for (const e of checkValue(ServiceConfig, withDefaults)) {
-    const variable = [...fromEnv].find(([p]) => e.path === p || e.path.startsWith(`${p}.`) || e.path.startsWith(`${p}[`))?.[1];
-    errors.push(formatFieldError(e, variable ?? file ?? 'configuration'));
+  const resolved = Value.Default(GeneralConfig, general) as GeneralConfig;
+  const errors = checkValue(GeneralConfig, resolved).map((e) =>
+    formatFieldError(e, fromEnv.get(e.path.split(/[.[]/)[0] ?? '') ?? options.file ?? 'configuration'),
+  );
+  const known = new Set(Object.keys(GeneralConfig.properties));
+  for (const key of Object.keys(fileGeneral)) {
+    if (!known.has(key)) errors.push(`${options.file}: ${key}: unknown key`);
   }
   if (errors.length > 0) throw new CurriculumError('CUR_CONFIG_INVALID', 'invalid service configuration', errors);
-  return withDefaults as ServiceConfig;
-}
 
-function setPath(target: Record<string, unknown>, path: readonly string[], value: unknown): void {
-  let node = target;
-  path.slice(0, -1).forEach((key) => {
-    const next = node[key];
-    if (typeof next !== 'object' || next === null) node[key] = {};
-    node = node[key] as Record<string, unknown>;
-  });
-  node[path[path.length - 1] as string] = value;
-}
-
-/** The configuration as it may be logged: secrets replaced. */
-export function redactedConfig(config: ServiceConfig): unknown {
-  return {
-    ...config,
-    apiToken: config.apiToken ? '[redacted]' : undefined,
-    kafka: { ...config.kafka, sasl: config.kafka.sasl ? { ...config.kafka.sasl, password: '[redacted]' } : undefined },
-    redis: { ...config.redis, password: config.redis.password ? '[redacted]' : undefined },
-  };
+  // Each section: the environment when it names the service, else the file's section.
+  const kafka = kafkaBusConfigFromEnv(env) ?? (fileKafka !== undefined ? parseKafkaBusConfig(fileKafka, `${options.file}: kafka`) : null);
+  if (!kafka) {
+    throw new CurriculumError('CUR_CONFIG_INVALID', 'no Kafka brokers configured', ['set CURRICULUM_KAFKA_BROKERS (host:port,...) or kafka.brokers in the config file']);
+  }
+  const redis = redisStoreConfigFromEnv(env) ?? (fileRedis !== undefined ? parseRedisStoreConfig(fileRedis, `${options.file}: redis`) : null);
+  if (options.needsRedis && !redis) {
+    throw new CurriculumError('CUR_CONFIG_INVALID', 'no Redis configured', ['set CURRICULUM_REDIS_URL (redis://host:port) or redis.url in the config file']);
+  }
+  return { ...resolved, kafka, redis };
 }

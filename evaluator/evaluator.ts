@@ -39,7 +39,7 @@ export class Evaluator {
       const message = e instanceof Error ? e.message : String(e);
       this.options.logger.error({ runId: event.runId, commandId, code, err: e }, 'evaluator command failed');
       await this.options.emit([
-        this.options.events.make('service.error', event.runId, `${commandId}:error`, { commandId, service: EVALUATOR_SERVICE, code, message }),
+        this.options.events.make('service.error', event.runId, `${commandId}:error:${EVALUATOR_SERVICE}`, { commandId, service: EVALUATOR_SERVICE, code, message }),
       ]);
     }
   }
@@ -50,7 +50,7 @@ export class Evaluator {
   }
 
   private ack(runId: string, commandId: string, outcome: 'executed' | 'duplicate'): AnyEvent {
-    return this.options.events.make('command.ack', runId, `${commandId}:ack${outcome === 'duplicate' ? '-duplicate' : ''}`, {
+    return this.options.events.make('command.ack', runId, `${commandId}:ack:${EVALUATOR_SERVICE}${outcome === 'duplicate' ? ':duplicate' : ''}`, {
       commandId,
       service: EVALUATOR_SERVICE,
       outcome,

@@ -82,7 +82,9 @@ export interface BuildInfo {
 }
 
 function registerBuildInfo(registry: Registry, service: ServiceName, info: BuildInfo): Gauge<'service' | 'version' | 'node_version'> {
-  const g = new Gauge({
+  // The embedded run serves all three services from one registry: they share this gauge.
+  const existing = registry.getSingleMetric('curriculum_build_info') as Gauge<'service' | 'version' | 'node_version'> | undefined;
+  const g = existing ?? new Gauge({
     name: 'curriculum_build_info',
     help: 'Build metadata of the service; the value is always 1.',
     labelNames: ['service', 'version', 'node_version'] as const,

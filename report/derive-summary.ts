@@ -207,8 +207,9 @@ export function deriveRunSummary(data: RunData): RunSummary {
   }
   for (const d of decisions) {
     if (d.payload.kind !== 'advance') continue;
+    // The last stage's advance ends the run ("completed:<stage>"): only a change of stage enters one.
     const to = stageOfState(d.payload.to);
-    if (to === null || milestones.some((m) => m.name === stageMilestoneName(to))) continue;
+    if (to === null || to === stageOfState(d.payload.from) || milestones.some((m) => m.name === stageMilestoneName(to))) continue;
     milestones.push({ name: stageMilestoneName(to), step: d.payload.step, samples: samplesAtStep(data, samplesAfter, d.payload.step) });
   }
   milestones.sort((a, b) => a.samples - b.samples || a.step - b.step);

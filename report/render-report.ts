@@ -100,7 +100,7 @@ function header({ data, spec, summary }: Context): Html {
 <div class="run-id">run ${summary.runId} · started ${summary.startedAt}${summary.finishedAt ? html` · finished ${summary.finishedAt}` : ''}</div>
 ${spec?.description ? html`<p class="description">${spec.description}</p>` : ''}
 <div class="kpis">
-${kpi('final avg accuracy', formatPercent(summary.continualLearning.averageAccuracy))}
+${kpi('final avg accuracy', formatPercent(finalAverage(summary)))}
 ${kpi('steps', formatInteger(summary.steps))}
 ${kpi('samples', formatInteger(summary.samples))}
 ${kpi('wall time', formatDuration(summary.wallSeconds))}
@@ -110,6 +110,13 @@ ${kpi('reverts', formatInteger(summary.reverts))}
 ${kpi('decisions', formatInteger(summary.decisions || data.decisions.length))}
 </div>
 </header>`;
+}
+
+/** ACC when the matrix has it, else the mean of the last held-out evaluation. */
+function finalAverage(summary: RunSummary): number | null {
+  if (summary.continualLearning.averageAccuracy !== null) return summary.continualLearning.averageAccuracy;
+  const values = Object.values(summary.finalHeldout);
+  return values.length ? values.reduce((a, b) => a + b, 0) / values.length : null;
 }
 
 function problems({ data }: Context): Html {

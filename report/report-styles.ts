@@ -41,7 +41,7 @@ td.rationale { color: #33414e; max-width: 46ch; } td.rationale em { color: var(-
 .tag-review, .tag-regression-review { background: #eadff2; color: #5a2d78; }
 .tag-revert, .tag-fail, .tag-reject, .tag-revert-blocked, .tag-fairness-block { background: #f8d7d3; color: #8f1d12; }
 .tag-early-stop, .tag-budget-exhausted, .tag-stop, .tag-plateau { background: #fbeccc; color: #7a5200; }
-.heatmap th { text-align: center; } .heatmap tbody th { text-align: left; text-transform: none; font-size: 13px; color: var(--ink); }
+.heatmap th { text-align: center; text-transform: none; font-size: 12.5px; } .heatmap tbody th { text-align: left; text-transform: none; font-size: 13px; color: var(--ink); }
 .heatmap td.cell { text-align: center; font-variant-numeric: tabular-nums; font-weight: 600; min-width: 70px; border: 2px solid #fff; }
 .heatmap td.cell.none { color: #9aa6b2; background: #f5f7f9; font-weight: 400; }
 .metrics-grid { display: grid; grid-template-columns: repeat(auto-fit, minmax(190px, 1fr)); gap: 10px; margin-top: 14px; }

@@ -109,7 +109,7 @@ export function suitesPresent(data: RunData): SuiteName[] {
 export function stageBands(summary: RunSummary): StageBand[] {
   return summary.stages
     .filter((s) => s.startedStep !== null)
-    .map((s) => ({ from: s.startedStep ?? 0, to: s.endedStep ?? summary.steps, label: s.id }));
+    .map((s) => ({ from: s.startedStep ?? 0, to: s.endedStep ?? summary.steps, label: s.id, ...(s.rationale ? { note: s.rationale } : {}) }));
 }
 
 /** Review and revert decisions as chart markers. */

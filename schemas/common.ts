@@ -1,5 +1,13 @@
 // Types shared by the spec and the event contracts.
-import { Type, type Static } from '@sinclair/typebox';
+import { Type, type Static, type TLiteral, type TUnion, type SchemaOptions } from '@sinclair/typebox';
+
+/** A union of string literals whose static type is the union of those strings (not `string`). */
+export function LiteralUnion<const T extends readonly string[]>(values: T, options?: SchemaOptions): TUnion<Array<TLiteral<T[number]>>> {
+  return Type.Union(values.map((v) => Type.Literal(v)) as Array<TLiteral<T[number]>>, options);
+}
+
+export const BACKEND_NAMES = ['auto', 'tensorflow-gpu', 'tensorflow', 'wasm', 'cpu'] as const;
+export type BackendName = (typeof BACKEND_NAMES)[number];
 
 export const SuiteName = Type.Union(
   [Type.Literal('heldout'), Type.Literal('holdout-domain'), Type.Literal('adversarial'), Type.Literal('feedback')],

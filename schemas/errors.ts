@@ -37,8 +37,6 @@ export const ERROR_CODES = {
   CUR_FEEDBACK_INVALID: { status: 400, doc: 'A feedback row failed the feedback schema.' },
   CUR_REQUEST_INVALID: { status: 400, doc: 'An HTTP request body, parameter or header failed validation; each detail names the field.' },
   CUR_ROUTE_UNKNOWN: { status: 404, doc: 'No HTTP route with that method and path.' },
-  CUR_NOT_READY: { status: 503, doc: 'The service is not ready: the bus is not connected or the state store does not answer.' },
-  CUR_UNAVAILABLE: { status: 503, doc: 'The control plane is not available in this service (trainer and evaluator serve only health and metrics).' },
   CUR_INTERNAL: { status: 500, doc: 'An unexpected server error; the log has the details under the request id.' },
   CUR_RUN_DIR_INVALID: { status: 400, doc: 'A run-directory file (summary.json, a JSONL log) is malformed; the error names the file, line and field.' },
 } as const satisfies Record<string, { status: number; doc: string }>;

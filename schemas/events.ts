@@ -2,7 +2,7 @@
 // TypeScript types, runtime validators and the committed JSON Schema files
 // (schemas/json/, for clients in other languages) are all derived from these.
 import { Type, type Static, type TSchema } from '@sinclair/typebox';
-import { LearningRateSchedule, SuiteName } from './common.ts';
+import { LearningRateSchedule, LiteralUnion, SuiteName } from './common.ts';
 import { ModelSpec, OptimizerSpec, TaskSpec } from './spec.ts';
 
 export { LearningRateSchedule, SuiteName } from './common.ts';
@@ -154,7 +154,7 @@ export const StopRunPayload = Type.Object(
   { additionalProperties: false },
 );
 
-export const DecisionKind = Type.Union(
+export const DecisionKind = LiteralUnion(
   [
     'start',
     'lesson',
@@ -177,7 +177,7 @@ export const DecisionKind = Type.Union(
     'retrain',
     'promote',
     'reject',
-  ].map((k) => Type.Literal(k)),
+  ] as const,
   { description: 'what the controller decided' },
 );
 export type DecisionKind = Static<typeof DecisionKind>;
@@ -233,9 +233,7 @@ export const FeedbackPayload = Type.Object(
   { additionalProperties: false },
 );
 
-export const OperatorAction = Type.Union(
-  ['pause', 'resume', 'force-advance', 'revert', 'stop'].map((k) => Type.Literal(k)),
-);
+export const OperatorAction = LiteralUnion(['pause', 'resume', 'force-advance', 'revert', 'stop']);
 export type OperatorAction = Static<typeof OperatorAction>;
 
 export const OperatorCommandPayload = Type.Object(

@@ -1,7 +1,7 @@
 // The curriculum spec: the YAML file a user writes. Defaults live in the schema (so the
 // generated reference in docs/spec-reference.md cannot drift from what the loader applies).
 import { Type, type Static, type TSchema } from '@sinclair/typebox';
-import { LearningRateSchedule, SuiteName } from './common.ts';
+import { BACKEND_NAMES, LearningRateSchedule, LiteralUnion, SuiteName } from './common.ts';
 
 const Obj = <T extends Parameters<typeof Type.Object>[0]>(props: T, description?: string) =>
   Type.Object(props, { additionalProperties: false, ...(description ? { description } : {}) });
@@ -125,10 +125,7 @@ export const AdvancePolicy = Obj({
   minSteps: Type.Integer({ minimum: 0, default: 0, description: 'steps in the stage before advancing is considered' }),
 });
 
-export const PlateauAction = Type.Union(
-  ['shift-to-weakest', 'lower-lr', 'review', 'advance', 'stop'].map((a) => Type.Literal(a)),
-  { default: 'shift-to-weakest' },
-);
+export const PlateauAction = LiteralUnion(['shift-to-weakest', 'lower-lr', 'review', 'advance', 'stop'], { default: 'shift-to-weakest' });
 export const PlateauPolicy = Obj({
   metric: Type.Union([Type.Literal('accuracy'), Type.Literal('loss')], { default: 'accuracy' }),
   window: Type.Integer({ minimum: 2, default: 4, description: 'evaluations in the slope window' }),
@@ -178,7 +175,7 @@ export const TrainingSpec = Obj({
   metricsEvery: Type.Integer({ minimum: 1, default: 25, description: 'publish trainer metrics every k steps' }),
   checkpointEvery: Type.Integer({ minimum: 0, default: 0, description: 'extra checkpoints every k steps (0: only at lesson end)' }),
   maxSteps: Type.Integer({ minimum: 1, default: 100000, description: 'step budget of the whole run' }),
-  backend: Type.Union(['auto', 'tensorflow-gpu', 'tensorflow', 'wasm', 'cpu'].map((b) => Type.Literal(b)), { default: 'auto' }),
+  backend: LiteralUnion(BACKEND_NAMES, { default: 'auto' }),
 });
 
 export const EvaluationSpec = Obj({

@@ -9,7 +9,7 @@
 #                                 eval "$(scripts/services.sh env)"
 #   scripts/services.sh reset     stop both and delete their data
 #
-# Ports: CURRICULUM_KAFKA_PORT (default 19092, controller on the next port), CURRICULUM_REDIS_PORT (default 16379).
+# Ports: CURRICULUM_KAFKA_PORT (default 19092; controller and SASL/PLAIN listeners on the next two), CURRICULUM_REDIS_PORT (default 16379).
 set -euo pipefail
 
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -19,6 +19,7 @@ redis="$root/deploy/redis/redis.sh"
 print_env() {
   cat <<EOT
 export CURRICULUM_KAFKA_BROKERS=$("$kafka" brokers)
+export CURRICULUM_KAFKA_SASL_BROKERS=$("$kafka" sasl-brokers)
 export CURRICULUM_KAFKA_CTL=$kafka
 export CURRICULUM_KAFKA_HOME=${CURRICULUM_KAFKA_HOME:-$root/.tools/kafka}
 export CURRICULUM_REDIS_URL=$("$redis" url)

@@ -7,8 +7,9 @@ import type { Logger } from 'pino';
 import { CurriculumError } from '../schemas/errors.ts';
 import { installWasmBatchMatMulPatch } from './wasm-matmul-patch.ts';
 
-export type BackendName = 'auto' | 'tensorflow-gpu' | 'tensorflow' | 'wasm' | 'cpu';
-export const BACKEND_NAMES: readonly BackendName[] = ['auto', 'tensorflow-gpu', 'tensorflow', 'wasm', 'cpu'];
+import { BACKEND_NAMES, type BackendName } from '../schemas/common.ts';
+
+export { BACKEND_NAMES, type BackendName };
 
 export function isBackendName(value: string): value is BackendName {
   return (BACKEND_NAMES as readonly string[]).includes(value);

@@ -10,7 +10,6 @@ import { Type, type Static } from '@sinclair/typebox';
 import { Value } from '@sinclair/typebox/value';
 import { CurriculumError } from '../schemas/errors.ts';
 import type { RandomState } from '../tasks/random.ts';
-import type { OptimizerKind } from './optimizer.ts';
 
 const WEIGHTS_FILE = 'weights.bin';
 type NamedTensor = Awaited<ReturnType<tf.Optimizer['getWeights']>>[number];

@@ -2,7 +2,7 @@
 // run's model in memory between lessons (the fast path) and falls back to the checkpoint
 // directory whenever the command asks for a checkpoint it did not just produce. A failing
 // command becomes a service.error event; the trainer then serves the next command.
-import * as tf from '@tensorflow/tfjs';
+import type * as tf from '@tensorflow/tfjs';
 import type { Logger } from 'pino';
 import type { AnyEvent, EnvelopeOf, StartLesson, TrainerMetrics } from '../schemas/events.ts';
 import { CurriculumError, isCurriculumError } from '../schemas/errors.ts';
@@ -72,7 +72,7 @@ export class Trainer {
       const message = e instanceof Error ? e.message : String(e);
       this.options.logger.error({ runId: event.runId, commandId, code, err: e }, 'trainer command failed');
       await this.options.emit([
-        this.options.events.make('service.error', event.runId, `${commandId ?? event.eventId}:error`, {
+        this.options.events.make('service.error', event.runId, `${commandId ?? event.eventId}:error:${TRAINER_SERVICE}`, {
           commandId,
           service: TRAINER_SERVICE,
           code,
@@ -100,7 +100,7 @@ export class Trainer {
   }
 
   private ack(runId: string, commandId: string, outcome: 'executed' | 'duplicate'): AnyEvent {
-    return this.options.events.make('command.ack', runId, `${commandId}:ack${outcome === 'duplicate' ? '-duplicate' : ''}`, {
+    return this.options.events.make('command.ack', runId, `${commandId}:ack:${TRAINER_SERVICE}${outcome === 'duplicate' ? ':duplicate' : ''}`, {
       commandId,
       service: TRAINER_SERVICE,
       outcome,
@@ -128,7 +128,8 @@ export class Trainer {
     const endDir = checkpointDir(this.options.checkpointRoot, runId, endId);
     if (checkpointExists(endDir)) {
       // Already trained (perhaps by an earlier incarnation): re-publish, do not re-train.
-      const meta = readCheckpointMeta(endDir);
+      // The payload names this command (a retry carries a new id), so the sender can match it.
+      const meta = { ...readCheckpointMeta(endDir), commandId: p.commandId };
       this.executed.add(p.commandId);
       await this.options.emit([this.savedEvent(runId, meta, endDir, `${p.commandId}:checkpoint`), this.ack(runId, p.commandId, 'duplicate')]);
       return;
@@ -230,7 +231,8 @@ export class Trainer {
           branch: p.branch,
           step,
           tasks: Object.fromEntries(
-            [...window].map(([task, w]) => [task, { loss: w.lossSum / w.samples, accuracy: w.correct / w.samples, samples: w.samples }]),
+            // float32 log-softmax can round a near-certain answer's loss a hair below zero
+            [...window].map(([task, w]) => [task, { loss: Math.max(0, w.lossSum / w.samples), accuracy: w.correct / w.samples, samples: w.samples }]),
           ),
           learningRate: lr,
           gradientNorm: windowNorm / windowSteps,

@@ -2,6 +2,7 @@
 // completes what the run was waiting for, let the policies pick the verdict.
 import type { AnyEvent, EnvelopeOf, OperatorCommand, PayloadOf } from '../../schemas/events.ts';
 import type { ResolvedSpec } from '../../schemas/spec.ts';
+import { copyData, copyLesson } from './clone-data.ts';
 import { decideCandidate, onFeedback } from './continual-phase.ts';
 import {
   LIVENESS_TIMEOUT_MS,
@@ -79,6 +80,7 @@ function initialData(spec: ResolvedSpec): RunData {
     counters: {},
     lastDecision: null,
     decisionsCount: 0,
+    teacherNotes: [],
     failureReason: null,
   };
 }
@@ -118,11 +120,10 @@ function unchanged(snapshot: RunSnapshot, outcome: CoreOutcome): CoreResult {
 
 /** Counts an event that changes nothing but the bookkeeping (duplicate, stale, ignored). */
 function noted(snapshot: RunSnapshot, event: AnyEvent, outcome: Exclude<CoreOutcome, 'applied'>, detail: string, remember: boolean): CoreResult {
-  const counters = { ...snapshot.data.counters };
-  counters[`events.${outcome}`] = (counters[`events.${outcome}`] ?? 0) + 1;
-  counters[`${outcome}.${detail}`] = (counters[`${outcome}.${detail}`] ?? 0) + 1;
-  const recentEventIds = remember ? [...snapshot.data.recentEventIds, event.eventId].slice(-RECENT_EVENT_IDS) : snapshot.data.recentEventIds;
-  return unchanged({ ...snapshot, data: { ...snapshot.data, counters, recentEventIds } }, outcome);
+  const data = copyData(snapshot.data);
+  data.counters = withCount(withCount(snapshot.data.counters, `events.${outcome}`), `${outcome}.${detail}`);
+  if (remember) data.recentEventIds = withId(snapshot.data.recentEventIds, event.eventId);
+  return unchanged(withData(snapshot, data), outcome);
 }
 
 function finish(d: Draft, event: AnyEvent | null, outcome: CoreOutcome = 'applied'): CoreResult {
@@ -161,7 +162,7 @@ export function applyEvent(snapshot: RunSnapshot, event: AnyEvent | TickEvent): 
   }
 }
 
-// trainer.metrics is the most frequent event: no draft, no clone, only the fields it changes.
+// trainer.metrics is the most frequent event: no draft, no deep copy, only the fields it changes.
 function onMetrics(snapshot: RunSnapshot, event: EnvelopeOf<'trainer.metrics'>): CoreResult {
   const data = snapshot.data;
   const p = event.payload;
@@ -169,28 +170,48 @@ function onMetrics(snapshot: RunSnapshot, event: EnvelopeOf<'trainer.metrics'>):
   const lesson = data.inFlight;
   if (!lesson || lesson.kind !== 'lesson' || lesson.commandId !== p.commandId) return noted(snapshot, event, 'stale', 'command', true);
   if (p.step <= lesson.lastMetricsStep) return noted(snapshot, event, 'stale', 'order', true);
-  const tasks: Record<string, TaskAccumulator> = { ...lesson.tasks };
+  const tasks: Record<string, TaskAccumulator> = {};
+  for (const t in lesson.tasks) tasks[t] = lesson.tasks[t] as TaskAccumulator;
   let samples = 0;
-  for (const [task, m] of Object.entries(p.tasks)) {
+  for (const task in p.tasks) {
+    const m = p.tasks[task];
+    if (!m) continue;
     const prev = tasks[task];
     samples += m.samples;
     tasks[task] = prev
       ? { correct: prev.correct + m.accuracy * m.samples, samples: prev.samples + m.samples, lossFirst: prev.lossFirst, lossLast: m.loss }
       : { correct: m.accuracy * m.samples, samples: m.samples, lossFirst: m.loss, lossLast: m.loss };
   }
-  const counters = { ...data.counters, 'events.applied': (data.counters['events.applied'] ?? 0) + 1 };
-  const recentEventIds = data.recentEventIds.length >= RECENT_EVENT_IDS ? [...data.recentEventIds.slice(1), event.eventId] : [...data.recentEventIds, event.eventId];
+  const nextLesson = copyLesson(lesson);
+  nextLesson.lastMetricsStep = p.step;
+  nextLesson.tasks = tasks;
+  const next = copyData(data);
+  next.inFlight = nextLesson;
+  next.step = Math.max(data.step, p.step);
+  next.samples = data.samples + samples;
   const nowMs = Date.parse(event.producedAt);
-  const next: RunData = {
-    ...data,
-    inFlight: { ...lesson, lastMetricsStep: p.step, tasks },
-    step: Math.max(data.step, p.step),
-    samples: data.samples + samples,
-    deadline: Number.isFinite(nowMs) ? nowMs + LIVENESS_TIMEOUT_MS : data.deadline,
-    counters,
-    recentEventIds,
-  };
-  return { snapshot: { ...snapshot, data: next }, commands: [], decisions: [], outcome: 'applied' };
+  if (Number.isFinite(nowMs)) next.deadline = nowMs + LIVENESS_TIMEOUT_MS;
+  next.counters = withCount(data.counters, 'events.applied');
+  next.recentEventIds = withId(data.recentEventIds, event.eventId);
+  return { snapshot: withData(snapshot, next), commands: [], decisions: [], outcome: 'applied' };
+}
+
+function withCount(counters: Readonly<Record<string, number>>, key: string): Record<string, number> {
+  const out: Record<string, number> = {};
+  for (const k in counters) out[k] = counters[k] as number;
+  out[key] = (out[key] ?? 0) + 1;
+  return out;
+}
+
+function withId(ids: readonly string[], id: string): string[] {
+  const start = ids.length >= RECENT_EVENT_IDS ? ids.length - RECENT_EVENT_IDS + 1 : 0;
+  const out = ids.slice(start);
+  out.push(id);
+  return out;
+}
+
+function withData(s: RunSnapshot, data: RunData): RunSnapshot {
+  return { machineId: s.machineId, machineVersion: s.machineVersion, runId: s.runId, producer: s.producer, baseDir: s.baseDir, spec: s.spec, machine: s.machine, data };
 }
 
 function isPaused(machine: PersistedMachine): boolean {

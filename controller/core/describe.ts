@@ -34,6 +34,8 @@ export interface RunView {
     forwardTransfer: number | null;
     forgetting: number | null;
   };
+  /** b_j of forward transfer: each task's accuracy when first evaluated before being trained. */
+  forwardTransferBaseline: Record<string, number>;
   counters: Record<string, number>;
   terminal: boolean;
   /** Leitner state of the mastered tasks. */
@@ -76,6 +78,7 @@ export function describeRun(snapshot: RunSnapshot): RunView {
       matrix,
       ...clMetrics(matrix, firstStage, data.clBaseline),
     },
+    forwardTransferBaseline: Object.fromEntries(tasks.flatMap((t, j) => (data.clBaseline[j] !== null && data.clBaseline[j] !== undefined ? [[t, data.clBaseline[j]]] : []))),
     counters: { ...data.counters },
     terminal: state === 'completed' || state === 'stopped' || state === 'failed',
     mastered: Object.fromEntries(Object.entries(data.mastered).map(([t, m]) => [t, { ...m }])),

@@ -2,6 +2,7 @@
 // plus the machine snapshot and the envelopes emitted so far. `fire` sends a verdict to the
 // statechart and executes (purely) the effects transition() returned.
 import type { AnyEvent, EnvelopeOf, Reason, SuiteName } from '../../schemas/events.ts';
+import { cloneData } from './clone-data.ts';
 import type { ResolvedSpec, StageSpec } from '../../schemas/spec.ts';
 import { emitCommand, emitDecision, nextCommandId, runConfigOf, type Emitter } from './envelopes.ts';
 import { lessonStats, planLesson, tasksUpTo } from './lesson-plan.ts';
@@ -49,7 +50,7 @@ export function openDraft(snapshot: RunSnapshot, producedAt: string, causedBy: s
     producedAt,
     causedBy,
     nowMs: Date.parse(producedAt),
-    data: structuredClone(snapshot.data),
+    data: cloneData(snapshot.data),
     commands: [],
     decisions: [],
     pendingFrom: null,
@@ -57,7 +58,8 @@ export function openDraft(snapshot: RunSnapshot, producedAt: string, causedBy: s
 }
 
 export function closeDraft(d: Draft): RunSnapshot {
-  return { ...d.snapshot, machine: d.machine, data: d.data };
+  const s = d.snapshot;
+  return { machineId: s.machineId, machineVersion: s.machineVersion, runId: s.runId, producer: s.producer, baseDir: s.baseDir, spec: s.spec, machine: d.machine, data: d.data };
 }
 
 export function stageIndexOf(d: Draft): number {
@@ -239,7 +241,9 @@ function startLesson(d: Draft, purpose: LessonPurpose, reviewTasks: readonly str
         .join(' ')}`,
     },
     ...plan.reasons,
+    ...d.data.teacherNotes,
   ]);
+  d.data.teacherNotes = [];
 }
 
 function sendLesson(d: Draft, commandId: string, sequence: number): void {
@@ -382,6 +386,7 @@ export function finishLesson(d: Draft): LessonPurpose | null {
     });
     d.data.teacher = observation.state;
     d.data.rng = observation.rng;
+    d.data.teacherNotes = observation.reasons;
   }
   return lesson.purpose;
 }

@@ -1,7 +1,6 @@
 // Building the envelopes the core emits. Ids are deterministic (`${runId}:cmd:${n}`,
 // `${runId}:dec:${n}`) and producedAt is the causing event's time, so output is a pure function of input.
-import { makeEvent } from '../../schemas/envelope.ts';
-import type { AnyEvent, EnvelopeOf, PayloadOf, Reason, RunConfig } from '../../schemas/events.ts';
+import { SCHEMA_VERSION, type AnyEvent, type EnvelopeOf, type EventType, type PayloadOf, type Reason, type RunConfig } from '../../schemas/events.ts';
 import type { ResolvedSpec } from '../../schemas/spec.ts';
 import type { RunData } from './snapshot.ts';
 
@@ -23,8 +22,13 @@ export function nextCommandId(e: Emitter): { commandId: string; sequence: number
   return { commandId: `${e.runId}:cmd:${sequence}`, sequence };
 }
 
+// Envelopes are written out rather than built with makeEvent's object spread (slow on Node 20, see clone-data.ts).
+function envelope<T extends EventType>(type: T, eventId: string, e: Emitter, sequence: number, payload: PayloadOf<T>): EnvelopeOf<T> {
+  return { eventId, runId: e.runId, type, schemaVersion: SCHEMA_VERSION, producedAt: e.producedAt, producer: e.producer, sequence, payload };
+}
+
 export function emitCommand<T extends CommandType>(e: Emitter, type: T, commandId: string, sequence: number, payload: PayloadOf<T>): void {
-  e.commands.push(makeEvent(type, { eventId: commandId, runId: e.runId, producer: e.producer, sequence, producedAt: e.producedAt }, payload) as AnyEvent);
+  e.commands.push(envelope(type, commandId, e, sequence, payload) as AnyEvent);
 }
 
 export function emitDecision(e: Emitter, kind: PayloadOf<'decision'>['kind'], from: string, to: string, reasons: Reason[]): void {
@@ -32,7 +36,7 @@ export function emitDecision(e: Emitter, kind: PayloadOf<'decision'>['kind'], fr
   e.data.nextDecision = sequence + 1;
   const decisionId = `${e.runId}:dec:${sequence}`;
   const payload: PayloadOf<'decision'> = { decisionId, sequence, step: e.data.step, kind, from, to, reasons, causedBy: e.causedBy };
-  e.decisions.push(makeEvent('decision', { eventId: decisionId, runId: e.runId, producer: e.producer, sequence, producedAt: e.producedAt }, payload));
+  e.decisions.push(envelope('decision', decisionId, e, sequence, payload));
   e.data.lastDecision = payload;
   e.data.decisionsCount += 1;
 }

@@ -10,11 +10,14 @@ import { MACHINE_ID, MACHINE_VERSION, type RunSnapshot } from './snapshot.ts';
 export type Migration = (snapshot: Record<string, unknown>) => Record<string, unknown>;
 
 /**
- * Keyed by the version they upgrade from. Version 1 is the first released shape, so the chain is
- * empty; the next change to the machine or the data adds `1: (s) => ...` here and commits
- * test/fixtures/controller/snapshot-v1.json's successor.
+ * Keyed by the version they upgrade from. Each change to the machine or the snapshot data bumps
+ * MACHINE_VERSION, adds a step here and commits the new version's golden snapshot
+ * (test/fixtures/controller/snapshot.v<N>.json).
  */
-export const MIGRATIONS: Readonly<Record<number, Migration>> = {};
+export const MIGRATIONS: Readonly<Record<number, Migration>> = {
+  // v2 logs what the teacher learned from a lesson (Exp3.S rewards) with the next lesson decision.
+  1: (s) => ({ ...s, machineVersion: 2, data: { ...(s.data as Record<string, unknown>), teacherNotes: [] } }),
+};
 
 function fail(message: string, details: string[] = []): never {
   throw new CurriculumError('CUR_SNAPSHOT_RESTORE', message, details);
@@ -44,7 +47,7 @@ export function migrate(raw: Record<string, unknown>, target: number, migrations
 
 const NUMBER_FIELDS = ['rng', 'nextCommand', 'nextDecision', 'nextLesson', 'step', 'trainedSteps', 'samples', 'branch', 'lessons', 'stageLessons', 'stageTrainedSteps', 'learningRateScale', 'gateStreak', 'reverts', 'reviews', 'decisionsCount'];
 const OBJECT_FIELDS = ['weights', 'teacher', 'earlyStop', 'heldout', 'mastered', 'continual', 'counters'];
-const ARRAY_FIELDS = ['plateauWindow', 'gated', 'stages', 'clMatrix', 'clBaseline', 'recentEventIds'];
+const ARRAY_FIELDS = ['plateauWindow', 'gated', 'stages', 'clMatrix', 'clBaseline', 'recentEventIds', 'teacherNotes'];
 
 function checkMachine(machine: unknown, stageCount: number): PersistedMachine {
   if (!isRecord(machine) || !isRecord(machine.context)) fail('snapshot.machine is missing or not an object');

@@ -1,13 +1,13 @@
 // The persisted state of one run: plain JSON, small, versioned. Everything the core needs to
 // decide the next step is here; nothing is read from outside (no clock, no RNG, no I/O).
-import type { Decision, SuiteMetrics, SuiteName } from '../../schemas/events.ts';
+import type { Decision, Reason, SuiteMetrics, SuiteName } from '../../schemas/events.ts';
 import type { ResolvedSpec } from '../../schemas/spec.ts';
 import type { PersistedMachine } from './machine.ts';
 import type { TeacherState } from './teachers/index.ts';
 
 export const MACHINE_ID = 'curriculum-run';
 /** Bumped with every change to the machine or the snapshot shape; migrations.ts upgrades older ones. */
-export const MACHINE_VERSION = 1;
+export const MACHINE_VERSION = 2;
 
 export type LessonPurpose = 'train' | 'review' | 'retrain';
 
@@ -144,6 +144,8 @@ export interface RunData {
   counters: Record<string, number>;
   lastDecision: Decision | null;
   decisionsCount: number;
+  /** What the teacher learned from the last lesson (Exp3.S rewards), logged with the next lesson decision. Since version 2. */
+  teacherNotes: Reason[];
   failureReason: string | null;
 }
 

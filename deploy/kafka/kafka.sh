@@ -10,9 +10,10 @@
 #   deploy/kafka/kafka.sh status    exit 0 when running
 #   deploy/kafka/kafka.sh reset     stop and delete the data dir (next start formats a new cluster)
 #   deploy/kafka/kafka.sh brokers   print the bootstrap address
+#   deploy/kafka/kafka.sh sasl-brokers  the SASL/PLAIN listener (user curriculum, password curriculum-test-secret)
 #
 # Environment: CURRICULUM_KAFKA_HOME (default <repo>/.tools/kafka), CURRICULUM_KAFKA_PORT
-# (default 19092; the controller listens on the next port), CURRICULUM_KAFKA_HEAP (default 512m).
+# (default 19092; the controller listens on the next port, a SASL/PLAIN listener on the one after), CURRICULUM_KAFKA_HEAP (default 512m).
 set -euo pipefail
 
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
@@ -20,6 +21,7 @@ repo="$(cd "$here/../.." && pwd)"
 home="${CURRICULUM_KAFKA_HOME:-$repo/.tools/kafka}"
 port="${CURRICULUM_KAFKA_PORT:-19092}"
 controller_port="$((port + 1))"
+sasl_port="$((port + 2))"
 heap="${CURRICULUM_KAFKA_HEAP:-512m}"
 libs="$home/libs"
 data="$home/data"
@@ -37,7 +39,7 @@ install() {
   command -v mvn >/dev/null || { say "mvn not found (apt-get install -y maven)"; exit 1; }
   say "resolving broker jars into $libs"
   mkdir -p "$libs"
-  mvn -q -B -f "$here/pom.xml" dependency:copy-dependencies \
+  mvn -q -B -Dstyle.color=never -f "$here/pom.xml" dependency:copy-dependencies \
     -DoutputDirectory="$libs" -DincludeScope=runtime
 }
 
@@ -52,7 +54,7 @@ running_pid() {
 
 write_config() {
   mkdir -p "$home" "$data"
-  sed -e "s|@PORT@|$port|g" -e "s|@CONTROLLER_PORT@|$controller_port|g" -e "s|@DATA_DIR@|$data|g" \
+  sed -e "s|@PORT@|$port|g" -e "s|@CONTROLLER_PORT@|$controller_port|g" -e "s|@SASL_PORT@|$sasl_port|g" -e "s|@DATA_DIR@|$data|g" \
     "$here/server.properties.template" >"$props"
 }
 
@@ -70,7 +72,7 @@ format_once() {
 
 start() {
   if pid="$(running_pid)"; then say "already running (pid $pid)"; return 0; fi
-  for p in "$port" "$controller_port"; do
+  for p in "$port" "$controller_port" "$sasl_port"; do
     if port_busy "$p"; then say "port $p is taken by another process; set CURRICULUM_KAFKA_PORT"; exit 1; fi
   done
   install
@@ -125,5 +127,6 @@ case "${1:-}" in
   status) if pid="$(running_pid)"; then say "running (pid $pid)"; else say "not running"; exit 1; fi ;;
   reset) stop; rm -rf "$data" ;;
   brokers) echo "127.0.0.1:$port" ;;
-  *) echo "usage: $0 install|start|stop|kill|restart|status|reset|brokers" >&2; exit 2 ;;
+  sasl-brokers) echo "127.0.0.1:$sasl_port" ;;
+  *) echo "usage: $0 install|start|stop|kill|restart|status|reset|brokers|sasl-brokers" >&2; exit 2 ;;
 esac

@@ -31,6 +31,8 @@ export interface StageBand {
   from: number;
   to: number;
   label: string;
+  /** Shown in the band's tooltip (the stage rationale). */
+  note?: string;
 }
 
 export interface StepMarker {
@@ -88,7 +90,7 @@ export function lineChart(o: LineChartOptions): Html {
     // Labels are cut to the band width (about 6.2 px a character at 11 px); the full one is the tooltip.
     const room = Math.floor((w - 6) / 6.2);
     const text = room <= 1 ? '' : b.label.length > room ? `${b.label.slice(0, Math.max(1, room - 1))}…` : b.label;
-    return html`<g class="band"><title>${b.label}: steps ${b.from}–${b.to}</title><rect x="${r(x0)}" y="${MARGIN.top}" width="${r(w)}" height="${plotBottom - MARGIN.top}" fill="${BAND_FILLS[i % 2]}"/><line x1="${r(x0)}" x2="${r(x0)}" y1="${MARGIN.top - 14}" y2="${plotBottom}" stroke="#c8d2de" stroke-width="1"/><text x="${r(x0 + 4)}" y="${MARGIN.top - 6}" class="band-label">${text}</text></g>`;
+    return html`<g class="band"><title>${b.label}: steps ${b.from}–${b.to}${b.note ? ` — ${b.note}` : ''}</title><rect x="${r(x0)}" y="${MARGIN.top}" width="${r(w)}" height="${plotBottom - MARGIN.top}" fill="${BAND_FILLS[i % 2]}"/><line x1="${r(x0)}" x2="${r(x0)}" y1="${MARGIN.top - 14}" y2="${plotBottom}" stroke="#c8d2de" stroke-width="1"/><text x="${r(x0 + 4)}" y="${MARGIN.top - 6}" class="band-label">${text}</text></g>`;
   });
 
   const yTicks = niceTicks(yDomain[0], yDomain[1], 5);

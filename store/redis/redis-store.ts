@@ -75,6 +75,8 @@ export class RedisRunStore implements RunStore {
   private readonly log: Logger;
   private readonly commitDelayMs: number;
   private lastErrorLogged = 0;
+  /** The last connection-level error, so a command that gives up can say why (a wrong password, say). */
+  private lastConnectionError: Error | undefined;
 
   /** Validates `config` (throws CUR_CONFIG_INVALID naming each bad field) and starts connecting. */
   constructor(config: RedisStoreConfig, options: RedisRunStoreOptions = {}) {
@@ -101,6 +103,7 @@ export class RedisRunStore implements RunStore {
     for (const [name, def] of Object.entries(SCRIPTS)) this.redis.defineCommand(name, def);
     this.scripts = this.redis as unknown as ScriptCommands;
     this.redis.on('error', (e: Error) => {
+      this.lastConnectionError = e;
       // ioredis emits an error per failed reconnect attempt; one line every 5 s is enough.
       const now = Date.now();
       if (now - this.lastErrorLogged > 5000) {
@@ -108,7 +111,10 @@ export class RedisRunStore implements RunStore {
         this.log.warn({ err: e }, 'redis connection error (reconnecting)');
       }
     });
-    this.redis.on('ready', () => this.log.info('redis ready'));
+    this.redis.on('ready', () => {
+      this.lastConnectionError = undefined;
+      this.log.info('redis ready');
+    });
   }
 
   /** Resolves once connected (and rejects if the first connection fails for good). */
@@ -214,7 +220,14 @@ export class RedisRunStore implements RunStore {
     try {
       return await fn();
     } catch (e) {
-      if (isCurriculumError(e) || e instanceof ReplyError) throw e;
+      if (isCurriculumError(e)) throw e;
+      // A wrong password shows up either as the command's own reply or as the reason the
+      // connection keeps failing: both are a configuration error, not an outage.
+      const auth = [e, this.lastConnectionError].find((x): x is Error => x instanceof Error && /^(WRONGPASS|NOAUTH)/.test(x.message));
+      if (auth) {
+        throw new CurriculumError('CUR_CONFIG_INVALID', `redis ${what}: authentication failed, check password / username`, [auth.message], { cause: e });
+      }
+      if (e instanceof ReplyError) throw e;
       throw new CurriculumError('CUR_STORE_UNAVAILABLE', `redis ${what} failed: ${(e as Error).message}`, [], { cause: e });
     }
   }

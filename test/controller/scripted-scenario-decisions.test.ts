@@ -152,4 +152,5 @@ test('the continual-learning matrix and its metrics match the script', () => {
   // b first seen untrained at 0.30 (eval 0), c at 0.10 (eval 3)
   close(cl.forwardTransfer, (0.32 - 0.3 + (0.2 - 0.1)) / 2);
   close(cl.forgetting, (0.92 - 0.91 + 0) / 2);
+  assert.deepEqual(run().view().forwardTransferBaseline, { b: 0.3, c: 0.1 });
 });

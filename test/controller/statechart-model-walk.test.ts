@@ -234,6 +234,7 @@ test('every state and every transition of the statechart is walked through the c
     }
   }
   assert.ok(executed > 50, `${executed} walks executed`);
+  if (process.env.SHOW_WALKS) console.log(`walks executed: ${executed}`);
   const missing = [...definedTransitions()].filter((t) => !covered.has(t));
   assert.deepEqual(missing, []);
   const allStates = ['training', 'reviewing', 'evaluating', 'paused', 'continual.monitoring', 'continual.retraining', 'continual.validating', 'completed', 'stopped', 'failed'];

@@ -7,30 +7,10 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Registry } from 'prom-client';
 import { parse } from 'yaml';
-import { DASHBOARD_FILE, renderDashboard } from '../../deploy/grafana/dashboard.ts';
+import { renderDashboard } from '../../deploy/grafana/dashboard.ts';
 import { describeMetrics, exposedSeriesNames, registerProcessMetrics } from '../../observability/metrics.ts';
 import { REPO_ROOT } from '../observability/tools.ts';
-
-interface Target {
-  expr?: string;
-  datasource?: { type?: string; uid?: string };
-}
-interface Panel {
-  type: string;
-  title?: string;
-  datasource?: { uid?: string };
-  fieldConfig?: { defaults?: { unit?: string } };
-  targets?: Target[];
-}
-interface DashboardJson {
-  uid: string;
-  panels: Panel[];
-  templating: { list: { type: string; name: string; query?: unknown; datasource?: { uid?: string } }[] };
-  annotations: { list: { name: string; expr?: string; datasource?: { uid?: string } }[] };
-}
-
-const committed = readFileSync(DASHBOARD_FILE, 'utf8');
-const dashboard = JSON.parse(committed) as DashboardJson;
+import { allQueries, committed, dashboard, metricNames } from './dashboard-queries.ts';
 
 /** name -> Prometheus type, for every series a service exposes (process metrics included). */
 function exportedTypes(): Map<string, string> {
@@ -47,13 +27,6 @@ function exportedTypes(): Map<string, string> {
   return types;
 }
 
-/** Metric names in a PromQL expression (label names and values stripped first). */
-function metricNames(expr: string): string[] {
-  const withoutLabels = expr.replace(/\{[^}]*\}/g, '').replace(/"[^"]*"/g, '');
-  const names = withoutLabels.match(/\bcurriculum_[a-z0-9_]+\b/g) ?? [];
-  return [...new Set(names)];
-}
-
 /** The function that directly encloses position `at` in `expr`, or undefined at top level. */
 function enclosingFunction(expr: string, at: number): string | undefined {
   let depth = 0;
@@ -66,13 +39,6 @@ function enclosingFunction(expr: string, at: number): string | undefined {
     }
   }
   return undefined;
-}
-
-function allQueries(d: DashboardJson): { where: string; expr: string }[] {
-  const out: { where: string; expr: string }[] = [];
-  for (const p of d.panels) for (const t of p.targets ?? []) if (t.expr !== undefined) out.push({ where: `panel "${p.title}"`, expr: t.expr });
-  for (const a of d.annotations.list) if (a.expr !== undefined) out.push({ where: `annotation "${a.name}"`, expr: a.expr });
-  return out;
 }
 
 test('the committed dashboard JSON is what deploy/grafana/dashboard.ts generates', () => {

@@ -39,10 +39,14 @@ function tools(t: TestContext): { helm: string; kubeconform: string } | undefine
   if (helm === undefined) return undefined;
   const kubeconform = requireTool(t, 'kubeconform', TOOL_HINT);
   if (kubeconform === undefined) return undefined;
-  if (!existsSync(join(SCHEMA_DIR, `v${KUBE_VERSION}-standalone-strict`, 'deployment-apps-v1.json'))) {
-    const reason = 'Kubernetes JSON schemas not vendored: bash test/deploy/fetch-kubernetes-schemas.sh';
-    if (process.env.CI === 'true') assert.fail(`CI=true and ${reason}`);
-    t.skip(reason);
+  const marker = join(SCHEMA_DIR, `v${KUBE_VERSION}-standalone-strict`, 'deployment-apps-v1.json');
+  if (!existsSync(marker) && process.env.CI === 'true') {
+    // CI vendors the schemas itself if .ci/run has not (pip from the package registry).
+    const r = spawnSync('bash', [join(REPO_ROOT, 'test/deploy/fetch-kubernetes-schemas.sh')], { encoding: 'utf8', env: { ...process.env, KUBERNETES_SCHEMA_VERSION: `v${KUBE_VERSION}` } });
+    assert.equal(r.status, 0, `CI=true and fetching the Kubernetes schemas failed:\n${r.stdout}${r.stderr}`);
+  }
+  if (!existsSync(marker)) {
+    t.skip('Kubernetes JSON schemas not vendored: bash test/deploy/fetch-kubernetes-schemas.sh');
     return undefined;
   }
   return { helm, kubeconform };

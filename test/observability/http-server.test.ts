@@ -4,12 +4,11 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Writable } from 'node:stream';
 import { Registry } from 'prom-client';
-import { buildHttpServer, tokenMatches, type ControlPlane, type OperatorAction, type RunDetailView } from '../../observability/http-server.ts';
+import { buildHttpServer, OPERATOR_ACTIONS, tokenMatches, type ControlPlane, type OperatorAction, type RunDetailView } from '../../observability/http-server.ts';
 import { createServiceLogger } from '../../observability/logger.ts';
 import { createControllerMetrics } from '../../observability/metrics.ts';
 import { CurriculumError } from '../../schemas/errors.ts';
 import { OperatorAction as OperatorActionSchema } from '../../schemas/events.ts';
-import { OPERATOR_ACTIONS } from '../../observability/http-server.ts';
 
 const TOKEN = 'operator-token-0123456789-abcdef';
 

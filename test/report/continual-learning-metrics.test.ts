@@ -38,13 +38,18 @@ test('a single stage has no transfer to measure, and unevaluated cells are skipp
   assert.equal(one.forgetting, null);
 
   const gaps = continualLearningMetrics({
-    tasks: ['a', 'b'],
+    tasks: ['a', 'b', 'never-trained'],
     stages: ['s1', 's2'],
     stageTasks: { s1: ['a'], s2: ['b'] },
-    matrix: [[0.9, null], [0.6]],
+    matrix: [[0.9, null, 0.1], [0.6, null, 0.2]],
+    baseline: { a: 0.1 },
   });
-  close(gaps.averageAccuracy, 0.6, 'ACC over evaluated tasks only');
+  close(gaps.averageAccuracy, 0.6, 'ACC over evaluated tasks that some stage trains');
   assert.equal(gaps.forwardTransfer, null, 'b was not evaluated before its stage');
-  close(gaps.backwardTransfer, -0.3 + 0, 'BWT of a');
-  assert.deepEqual(gaps.matrix, [[0.9, null], [0.6, null]], 'rows are padded to the task count');
+  close(gaps.backwardTransfer, -0.3, 'BWT of a');
+  close(gaps.forgetting, 0.3, 'forgetting of a');
+
+  const padded = continualLearningMetrics({ tasks: ['a', 'b'], stages: ['s1', 's2'], stageTasks: { s1: ['a'], s2: ['b'] }, matrix: [[0.9], [0.6, 0.5]] });
+  assert.deepEqual(padded.matrix, [[0.9, null], [0.6, 0.5]], 'rows are padded to the task count');
+  assert.equal(padded.forwardTransfer, null, 'no baseline, no forward transfer');
 });

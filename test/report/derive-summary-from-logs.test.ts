@@ -61,3 +61,13 @@ test('the status follows the last terminal decision', (t) => {
   const stopped = { ...last, payload: { ...last.payload, kind: 'early-stop' as const, to: 'stopped' } };
   assert.equal(statusFromDecisions([...data.decisions.slice(0, -1), stopped]), 'stopped');
 });
+
+test('an advance out of the last stage (into completed:<stage>) enters no stage', (t) => {
+  const data = readRunDir(writeRunDirFixture(tempDir(t), { summary: false }));
+  const last = data.decisions.at(-1);
+  assert.ok(last);
+  const finalAdvance = { ...last, payload: { ...last.payload, kind: 'advance' as const, from: 'evaluating:three-digits', to: 'completed:three-digits' } };
+  const onlyFirstStage = data.decisions.filter((d) => d.payload.kind !== 'advance');
+  const s = deriveRunSummary({ ...data, decisions: [...onlyFirstStage, finalAdvance] });
+  assert.ok(!s.milestones.some((m) => m.name === stageMilestoneName('three-digits')), JSON.stringify(s.milestones));
+});

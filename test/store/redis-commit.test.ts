@@ -1,7 +1,9 @@
 // The Redis store's commit on the real redis-server: fenced by source offset, atomic, with
 // the outbox and the run index kept in step.
 import assert from 'node:assert/strict';
-import { REDIS, serviceTest } from '../transport/service-gate.ts';
+import { readFileSync } from 'node:fs';
+import { Redis } from 'ioredis';
+import { env, REDIS, serviceTest } from '../transport/service-gate.ts';
 import { decision, newStore, source, uniquePrefix } from './redis-fixtures.ts';
 
 serviceTest('commit writes snapshot, offset, revision and outbox; load reads them back', REDIS, async () => {
@@ -143,6 +145,27 @@ serviceTest('TEST ONLY commit delay slows each commit by the configured time', R
     await store.commit({ runId: 'r', snapshot: {}, source: source('2'), outbox: [] });
     assert.ok(performance.now() - started >= 300);
   } finally {
+    await store.close();
+  }
+});
+
+serviceTest('a resent commit (same commit id, as ioredis resends after a reconnect) answers its first outcome and applies once', REDIS, async () => {
+  const prefix = uniquePrefix('replay');
+  const store = newStore(prefix);
+  const raw = new Redis(env('CURRICULUM_REDIS_URL'));
+  try {
+    const script = readFileSync(new URL('../../store/redis/lua/commit.lua', import.meta.url), 'utf8');
+    const k = store.keys.forRun('r');
+    const keys = [k.run, k.offsets, k.outbox, k.outboxEvents, store.keys.runIds, store.keys.pendingOutbox];
+    const event = decision('r', 1);
+    const args = ['r', 'commit-1', JSON.stringify({ v: 1 }), 'curriculum.trainer.metrics:0', '7', event.eventId, JSON.stringify(event)];
+    assert.deepEqual(await raw.eval(script, keys.length, ...keys, ...args), ['committed', 1]);
+    const after = await store.load('r');
+    assert.deepEqual(await raw.eval(script, keys.length, ...keys, ...args), ['committed', 1], 'same answer, not "stale"');
+    assert.deepEqual(await store.load('r'), after, 'nothing applied twice');
+    assert.deepEqual(await raw.eval(script, keys.length, ...keys, 'r', 'commit-2', '{}', 'curriculum.trainer.metrics:0', '7'), ['stale', '7']);
+  } finally {
+    await raw.quit();
     await store.close();
   }
 });

@@ -37,7 +37,15 @@ test('a repeated lesson id is acknowledged as duplicate and its checkpoint re-pu
   assert.equal(restarted.of('trainer.metrics').length, 0);
   assert.deepEqual(restarted.of('checkpoint.saved')[0]!.payload, firstSaved.payload);
 
-  // Reverts and evaluations dedupe by id too.
+  // A retry of the same lesson under a new command id (the controller's retry after a timeout)
+  // is not re-trained either; the re-published checkpoint names the new command.
+  const retry = lessonCommand('run-d', run, { lessonId: 'once', commandId: 'retry-2', steps: 10, metricsEvery: 5 });
+  await h.trainer.handle(retry);
+  assert.equal(h.of('trainer.metrics').length, 2);
+  assert.deepEqual(h.of('checkpoint.saved').at(-1)!.payload, { ...firstSaved.payload, commandId: 'retry-2' });
+  assert.deepEqual(h.of('command.ack').at(-1)!.payload, { commandId: 'retry-2', service: 'trainer', outcome: 'duplicate' });
+
+  // Reverts dedupe by id too.
   const revert = makeEvent('checkpoint.revert', { eventId: 'r', runId: 'run-d', producer: 't', sequence: 0, producedAt: new Date().toISOString() }, {
     commandId: 'rv-1',
     checkpointId: 'once.step-10',

@@ -14,28 +14,32 @@ test('a short lesson on 1-digit addition lifts held-out accuracy above 90%', asy
   const trainer = await startTrainerService({ bus, checkpointRoot: root, producer: 'trainer-1', logger: silent, backend: 'wasm' });
   const evaluator = await startEvaluatorService({ bus, checkpointRoot: root, producer: 'evaluator-1', logger: silent, backend: 'wasm' });
   const run = runConfig({ model: { kind: 'seq2seq', cell: 'gru', units: 64 }, batchSize: 64, tasks: [additionTask('add-1', 1), additionTask('add-2', 2)] });
-  await bus.publish([
-    evaluateCommand('learn', run, { checkpointId: 'probe.step-1', commandId: 'before' }),
-    lessonCommand('learn', run, { lessonId: 'probe', steps: 1 }),
-    evaluateCommand('learn', run, { checkpointId: 'probe.step-1', commandId: 'before' }),
-    lessonCommand('learn', run, { lessonId: 'lesson', steps: 200, metricsEvery: 50, taskWeights: { 'add-1': 1 }, learningRate: { kind: 'constant', value: 0.03, warmupSteps: 10 } }),
-    evaluateCommand('learn', run, { checkpointId: 'lesson.step-200', commandId: 'after', suites: ['heldout', 'holdout-domain', 'adversarial'] }),
-  ]);
   const results = () =>
     bus.messages(TOPICS.evaluatorResults).flatMap((m) => {
       const d = decodeEvent(m.value);
       return d.ok && d.event.type === 'evaluation.results' ? [d.event] : [];
     });
-  const deadline = Date.now() + 120000;
-  while (results().filter((e) => e.payload.commandId === 'after').length < 3) {
-    assert.ok(Date.now() < deadline, 'timed out');
-    await new Promise((r) => setTimeout(r, 50));
-  }
-  const before = results().find((e) => e.payload.commandId === 'before')!.payload;
+  const checkpoints = () => bus.messages(TOPICS.checkpoints).length;
+  const until = async (check: () => boolean) => {
+    const deadline = Date.now() + 120000;
+    while (!check()) {
+      assert.ok(Date.now() < deadline, 'timed out');
+      await new Promise((r) => setTimeout(r, 20));
+    }
+  };
+  // As the controller does: each evaluation is requested once its checkpoint was announced.
+  await bus.publish([lessonCommand('learn', run, { lessonId: 'probe', steps: 1 })]);
+  await until(() => checkpoints() === 1);
+  const before = evaluateCommand('learn', run, { checkpointId: 'probe.step-1', commandId: 'before' });
+  await bus.publish([before, before, lessonCommand('learn', run, { lessonId: 'lesson', steps: 200, metricsEvery: 50, taskWeights: { 'add-1': 1 }, learningRate: { kind: 'constant', value: 0.03, warmupSteps: 10 } })]);
+  await until(() => checkpoints() === 2);
+  await bus.publish([evaluateCommand('learn', run, { checkpointId: 'lesson.step-200', commandId: 'after', suites: ['heldout', 'holdout-domain', 'adversarial'] })]);
+  await until(() => results().filter((e) => e.payload.commandId === 'after').length === 3);
+  const beforeResult = results().find((e) => e.payload.commandId === 'before')!.payload;
   const after = results().filter((e) => e.payload.commandId === 'after');
   const heldout = after.find((e) => e.payload.suite === 'heldout')!.payload;
   assert.equal(heldout.tasks['add-1']!.n, 200);
-  assert.ok(before.tasks['add-1']!.accuracy < 0.2, `untrained accuracy ${before.tasks['add-1']!.accuracy}`);
+  assert.ok(beforeResult.tasks['add-1']!.accuracy < 0.2, `untrained accuracy ${beforeResult.tasks['add-1']!.accuracy}`);
   assert.ok(heldout.tasks['add-1']!.accuracy > 0.9, `held-out accuracy after the lesson ${heldout.tasks['add-1']!.accuracy}`);
   // Per-category metrics across tasks: carry / no-carry for held-out, perturbation kinds for adversarial.
   assert.deepEqual(Object.keys(heldout.categories).sort(), ['carry', 'no-carry']);

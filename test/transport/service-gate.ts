@@ -19,6 +19,10 @@ export const KAFKA_CONTROL: ServiceRequirement = {
   env: ['CURRICULUM_KAFKA_BROKERS', 'CURRICULUM_KAFKA_CTL'],
   hint: 'the broker-restart tests need CURRICULUM_KAFKA_CTL (deploy/kafka/kafka.sh), as .ci/run and scripts/services.sh export',
 };
+export const KAFKA_SASL: ServiceRequirement = {
+  env: ['CURRICULUM_KAFKA_SASL_BROKERS'],
+  hint: 'the SASL test needs the local broker\'s SASL/PLAIN listener (`deploy/kafka/kafka.sh sasl-brokers`), as .ci/run and scripts/services.sh export',
+};
 export const REDIS: ServiceRequirement = {
   env: ['CURRICULUM_REDIS_URL'],
   hint: 'start Redis with `scripts/services.sh start` and export what it prints',

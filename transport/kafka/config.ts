@@ -122,6 +122,8 @@ export function kafkaBusConfigFromEnv(env: NodeJS.ProcessEnv = process.env): Res
   };
   if (env.CURRICULUM_KAFKA_CLIENT_ID) raw.clientId = env.CURRICULUM_KAFKA_CLIENT_ID;
   if (env.CURRICULUM_KAFKA_PARTITIONS) raw.partitions = Number(env.CURRICULUM_KAFKA_PARTITIONS);
+  if (env.CURRICULUM_KAFKA_MAX_EVENT_BYTES) raw.maxEventBytes = Number(env.CURRICULUM_KAFKA_MAX_EVENT_BYTES);
+  if (env.CURRICULUM_KAFKA_COMMIT_EVERY) raw.commitEvery = Number(env.CURRICULUM_KAFKA_COMMIT_EVERY);
   if (env.CURRICULUM_KAFKA_TLS === '1' || env.CURRICULUM_KAFKA_TLS === 'true') raw.tls = true;
   if (env.CURRICULUM_KAFKA_SASL_MECHANISM) {
     raw.sasl = {
