@@ -20,6 +20,11 @@ import { startEvaluatorService } from '../evaluator/service.ts';
 
 export const CONTROLLER_GROUP = 'curriculum-controller';
 
+/** A consumer group's name on the broker: the topic prefix isolates groups as well as topics. */
+export function groupName(config: ServiceConfig, group: string): string {
+  return config.kafka.topicPrefix + group;
+}
+
 interface Started {
   /** Graceful: finish the in-flight event, persist, commit, leave the group. */
   stop(): Promise<void>;
@@ -73,16 +78,17 @@ export async function startController(config: ServiceConfig, logger: Logger): Pr
   const registry = new Registry();
   registerProcessMetrics(registry);
   const metrics = createControllerMetrics(registry);
+  const group = groupName(config, CONTROLLER_GROUP);
   const controller = new ControllerService({
     bus,
     store,
     producer: config.instance,
     logger,
-    groupId: CONTROLLER_GROUP,
+    groupId: group,
     hooks: metricsHooks(metrics),
     // Offsets are committed for the group but the store is empty: the state was lost, and
     // starting anyway would silently begin every run afresh.
-    committedOffsetsExist: async () => (await bus.committedOffsets(CONTROLLER_GROUP, CONTROLLER_INPUT_TOPICS)).some((o) => BigInt(o.offset) > 0n),
+    committedOffsetsExist: async () => (await bus.committedOffsets(group, CONTROLLER_INPUT_TOPICS)).some((o) => BigInt(o.offset) > 0n),
   });
   await controller.start();
   const app = buildHttpServer({
@@ -119,7 +125,14 @@ async function startExecutor(kind: 'trainer' | 'evaluator', config: ServiceConfi
     if (trainerMetrics) observeTrainerEvent(trainerMetrics, event);
     if (evaluatorMetrics) observeEvaluatorEvent(evaluatorMetrics, event);
   });
-  const common = { bus, checkpointRoot: config.checkpointRoot, producer: config.instance, logger, backend: config.backend };
+  const common = {
+    bus,
+    checkpointRoot: config.checkpointRoot,
+    producer: config.instance,
+    logger,
+    backend: config.backend,
+    groupId: groupName(config, `curriculum-${kind}`),
+  };
   let service: { stop(): Promise<void> };
   if (kind === 'trainer') {
     const trainer = await startTrainerService(common);

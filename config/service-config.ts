@@ -50,6 +50,9 @@ export const ENVIRONMENT: ReadonlyArray<{ name: string; path: readonly string[];
   { name: 'CURRICULUM_KAFKA_SASL_PASSWORD', path: ['kafka', 'sasl', 'password'], kind: 'string' },
   { name: 'CURRICULUM_KAFKA_MAX_EVENT_BYTES', path: ['kafka', 'maxEventBytes'], kind: 'int' },
   { name: 'CURRICULUM_KAFKA_COMMIT_EVERY', path: ['kafka', 'commitEvery'], kind: 'int' },
+  { name: 'CURRICULUM_KAFKA_TOPIC_PREFIX', path: ['kafka', 'topicPrefix'], kind: 'string' },
+  { name: 'CURRICULUM_KAFKA_SESSION_TIMEOUT_MS', path: ['kafka', 'sessionTimeoutMs'], kind: 'int' },
+  { name: 'CURRICULUM_KAFKA_HEARTBEAT_INTERVAL_MS', path: ['kafka', 'heartbeatIntervalMs'], kind: 'int' },
   // Read by store/redis/config.ts (redisStoreConfigFromEnv):
   { name: 'CURRICULUM_REDIS_URL', path: ['redis', 'url'], kind: 'string' },
   { name: 'CURRICULUM_REDIS_PASSWORD', path: ['redis', 'password'], kind: 'string' },

@@ -52,6 +52,8 @@ async function tryBackend(choice: Exclude<BackendName, 'auto'>, logger: Logger):
       return (await tryImport('@tensorflow/tfjs-node')) && activate('tensorflow');
     case 'wasm': {
       if (!(await tryImport('@tensorflow/tfjs-backend-wasm'))) return false;
+      // The threaded binary needs browser workers; on Node the single-threaded SIMD one is used.
+      tf.env().set('WASM_HAS_MULTITHREAD_SUPPORT', false);
       if (!(await activate('wasm'))) return false;
       installWasmBatchMatMulPatch();
       return true;

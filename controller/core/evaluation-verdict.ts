@@ -79,7 +79,7 @@ export function decideAfterEvaluation(d: Draft, ev: EvaluationInFlight): void {
   // 1. run budget
   const runBudget = budgetReason('run', data.trainedSteps, spec.training.maxSteps);
   if (runBudget.holds) {
-    fire(d, { type: 'STOP' }, { kind: 'budget-exhausted', reasons: [...reasons, runBudget] }, { stopReason: 'run step budget exhausted', stageOutcome: 'budget' });
+    fire(d, { type: 'STOP' }, { kind: 'budget-exhausted', reasons: [runBudget, ...reasons] }, { stopReason: 'run step budget exhausted', stageOutcome: 'budget' });
     markStageEnd(d, 'budget');
     return;
   }
@@ -88,7 +88,7 @@ export function decideAfterEvaluation(d: Draft, ev: EvaluationInFlight): void {
   if (regression.severe.length > 0) {
     const target = bestGatedCheckpoint(data.gated);
     const check = checkRevert(spec.regression, data.reverts, data.trainedSteps, data.lastRevertTrainedSteps, data.revertArmed, target);
-    const why = [...reasons, ...regression.reasons, ...check.reasons];
+    const why = [...regression.reasons, ...check.reasons, ...reasons];
     if (check.allowed && target) {
       fire(d, { type: 'REVERT' }, { kind: 'revert', reasons: why }, {
         revertTarget: { checkpointId: target.checkpointId, step: target.step, branch: target.branch },
@@ -105,7 +105,7 @@ export function decideAfterEvaluation(d: Draft, ev: EvaluationInFlight): void {
       const m = data.mastered[t];
       if (m) data.mastered[t] = { ...m, box: 0 };
     }
-    fire(d, { type: 'REVIEW' }, { kind: 'regression-review', reasons: [...reasons, ...regression.reasons.filter((r) => regression.entered.includes(r.task ?? ''))] }, { reviewTasks: regression.entered });
+    fire(d, { type: 'REVIEW' }, { kind: 'regression-review', reasons: [...regression.reasons.filter((r) => regression.entered.includes(r.task ?? '')), ...reasons] }, { reviewTasks: regression.entered });
     return;
   }
 
@@ -122,17 +122,17 @@ export function decideAfterEvaluation(d: Draft, ev: EvaluationInFlight): void {
   const gateReasons = [...gates.reasons, ...advance.reasons, ...fairness.reasons];
   if (advance.advance) {
     if (fairness.blocked) {
-      fire(d, { type: 'HOLD' }, { kind: 'fairness-block', reasons: [...reasons, ...gateReasons] });
+      fire(d, { type: 'HOLD' }, { kind: 'fairness-block', reasons: [...gateReasons, ...reasons] });
       return;
     }
-    fire(d, { type: 'ADVANCE' }, { kind: 'advance', reasons: [...reasons, ...gateReasons] }, { stageOutcome: 'advanced' });
+    fire(d, { type: 'ADVANCE' }, { kind: 'advance', reasons: [...gateReasons, ...reasons] }, { stageOutcome: 'advanced' });
     return;
   }
 
   // 5. stage budget
   const stageBudget = budgetReason('stage', data.stageTrainedSteps, stage.maxSteps);
   if (stageBudget.holds) {
-    const why = [...reasons, ...gateReasons, stageBudget];
+    const why = [stageBudget, ...gateReasons, ...reasons];
     if (stage.budgetAction === 'advance') fire(d, { type: 'ADVANCE' }, { kind: 'budget-exhausted', reasons: why }, { stageOutcome: 'budget' });
     else {
       fire(d, { type: 'STOP' }, { kind: 'budget-exhausted', reasons: why }, { stopReason: `stage ${stage.id} step budget exhausted` });
@@ -147,13 +147,15 @@ export function decideAfterEvaluation(d: Draft, ev: EvaluationInFlight): void {
   if (early) data.earlyStop = early.state;
   if (early?.stop) {
     data.earlyStopped = true;
-    fire(d, { type: 'STOP' }, { kind: 'early-stop', reasons: [...reasons, ...gateReasons, early.reason] }, { stopReason: `early stop in stage ${stage.id}` });
+    fire(d, { type: 'STOP' }, { kind: 'early-stop', reasons: [early.reason, ...gateReasons, ...reasons] }, { stopReason: `early stop in stage ${stage.id}` });
     markStageEnd(d, 'early-stop');
     return;
   }
 
   // 7. plateau
-  const history = [...reasons, ...gateReasons, ...(early ? [early.reason] : [])];
+  // Decisive reasons first (metrics count a decision under its first reason that held); the
+  // review-box updates of the lesson just evaluated are context and go last.
+  const history = [...gateReasons, ...(early ? [early.reason] : []), ...reasons];
   if (stage.plateau) {
     const metricValue = stage.plateau.metric === 'accuracy' ? stageMean : stageLoss(stage.tasks, ev.results.heldout?.tasks ?? {});
     if (metricValue !== null) data.plateauWindow = [...data.plateauWindow, metricValue].slice(-stage.plateau.window);
@@ -176,7 +178,7 @@ export function decideAfterEvaluation(d: Draft, ev: EvaluationInFlight): void {
       comparator: '>=',
       message: `${t} (box ${data.mastered[t]?.box ?? 0}) due at lesson ${data.mastered[t]?.dueLesson ?? 0}`,
     }));
-    fire(d, { type: 'REVIEW' }, { kind: 'review', reasons: [...history, ...dueReasons] }, { reviewTasks: due });
+    fire(d, { type: 'REVIEW' }, { kind: 'review', reasons: [...dueReasons, ...history] }, { reviewTasks: due });
     return;
   }
 
@@ -198,28 +200,28 @@ function applyPlateau(d: Draft, action: string, reasons: Reason[], fairnessBlock
     case 'shift-to-weakest': {
       const targets = weakest(stage.tasks, data.heldout);
       data.shift = { tasks: targets, strength: plateau.shiftStrength, source: 'plateau' };
-      reasons.push({ code: 'plateau.shift-to-weakest', policy: 'plateau.shift-to-weakest', holds: true, value: plateau.shiftStrength, message: `shift ${plateau.shiftStrength} of the mixture to ${targets.join(', ')}` });
+      reasons.unshift({ code: 'plateau.shift-to-weakest', policy: 'plateau.shift-to-weakest', holds: true, value: plateau.shiftStrength, message: `shift ${plateau.shiftStrength} of the mixture to ${targets.join(', ')}` });
       return fire(d, { type: 'HOLD' }, { kind: 'plateau', reasons });
     }
     case 'lower-lr': {
       const before = data.learningRateScale;
       data.learningRateScale = before * plateau.learningRateFactor;
-      reasons.push({ code: 'plateau.lower-lr', policy: 'plateau.lower-lr', holds: true, metric: 'learning-rate-scale', value: data.learningRateScale, message: `learning-rate scale ${before} -> ${data.learningRateScale}` });
+      reasons.unshift({ code: 'plateau.lower-lr', policy: 'plateau.lower-lr', holds: true, metric: 'learning-rate-scale', value: data.learningRateScale, message: `learning-rate scale ${before} -> ${data.learningRateScale}` });
       return fire(d, { type: 'HOLD' }, { kind: 'plateau', reasons });
     }
     case 'review': {
       const mastered = Object.keys(data.mastered);
       const targets = mastered.length > 0 ? mastered : weakest(stage.tasks, data.heldout);
-      reasons.push({ code: 'plateau.review', policy: 'plateau.review', holds: true, message: `review ${targets.join(', ')}` });
+      reasons.unshift({ code: 'plateau.review', policy: 'plateau.review', holds: true, message: `review ${targets.join(', ')}` });
       return fire(d, { type: 'REVIEW' }, { kind: 'plateau', reasons }, { reviewTasks: targets });
     }
     case 'advance': {
       if (fairnessBlocked) return fire(d, { type: 'HOLD' }, { kind: 'fairness-block', reasons });
-      reasons.push({ code: 'plateau.advance', policy: 'plateau.advance', holds: true, message: `advance past stage ${stage.id} on plateau` });
+      reasons.unshift({ code: 'plateau.advance', policy: 'plateau.advance', holds: true, message: `advance past stage ${stage.id} on plateau` });
       return fire(d, { type: 'ADVANCE' }, { kind: 'plateau', reasons }, { stageOutcome: 'plateau' });
     }
     case 'stop': {
-      reasons.push({ code: 'plateau.stop', policy: 'plateau.stop', holds: true, message: `stop the run on plateau in stage ${stage.id}` });
+      reasons.unshift({ code: 'plateau.stop', policy: 'plateau.stop', holds: true, message: `stop the run on plateau in stage ${stage.id}` });
       const done = fire(d, { type: 'STOP' }, { kind: 'plateau', reasons }, { stopReason: `plateau in stage ${stage.id}` });
       markStageEnd(d, 'plateau-stop');
       return done;

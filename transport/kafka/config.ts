@@ -62,6 +62,12 @@ export const KafkaBusConfig = Type.Object(
       Type.Integer({ minimum: 1, description: 'commit after this many handled messages (default 1: every message, right after its handler resolved)' }),
     ),
     healthIntervalMs: Type.Optional(Ms('how often isConnected() is refreshed by a metadata probe (default 5000)', 100)),
+    topicPrefix: Type.Optional(
+      Type.String({
+        pattern: '^[A-Za-z0-9._-]*$',
+        description: 'prepended to every topic and consumer group name on the broker, so deployments or test runs can share a cluster (default "")',
+      }),
+    ),
   },
   { additionalProperties: false },
 );
@@ -105,13 +111,15 @@ export function parseKafkaBusConfig(value: unknown, label = 'kafka'): ResolvedKa
     rebalanceTimeoutMs: c.rebalanceTimeoutMs ?? 60000,
     commitEvery: c.commitEvery ?? 1,
     healthIntervalMs: c.healthIntervalMs ?? 5000,
+    topicPrefix: c.topicPrefix ?? '',
   };
 }
 
 /**
  * Reads the transport config from the environment (the distributed services' default):
  * CURRICULUM_KAFKA_BROKERS (comma-separated), CURRICULUM_KAFKA_CLIENT_ID, CURRICULUM_KAFKA_PARTITIONS,
- * CURRICULUM_KAFKA_TLS=1, CURRICULUM_KAFKA_SASL_MECHANISM / _USERNAME / _PASSWORD.
+ * CURRICULUM_KAFKA_TLS=1, CURRICULUM_KAFKA_SASL_MECHANISM / _USERNAME / _PASSWORD,
+ * CURRICULUM_KAFKA_TOPIC_PREFIX, CURRICULUM_KAFKA_SESSION_TIMEOUT_MS, CURRICULUM_KAFKA_HEARTBEAT_INTERVAL_MS.
  * Returns null when CURRICULUM_KAFKA_BROKERS is unset (embedded mode).
  */
 export function kafkaBusConfigFromEnv(env: NodeJS.ProcessEnv = process.env): ResolvedKafkaBusConfig | null {
@@ -124,6 +132,9 @@ export function kafkaBusConfigFromEnv(env: NodeJS.ProcessEnv = process.env): Res
   if (env.CURRICULUM_KAFKA_PARTITIONS) raw.partitions = Number(env.CURRICULUM_KAFKA_PARTITIONS);
   if (env.CURRICULUM_KAFKA_MAX_EVENT_BYTES) raw.maxEventBytes = Number(env.CURRICULUM_KAFKA_MAX_EVENT_BYTES);
   if (env.CURRICULUM_KAFKA_COMMIT_EVERY) raw.commitEvery = Number(env.CURRICULUM_KAFKA_COMMIT_EVERY);
+  if (env.CURRICULUM_KAFKA_TOPIC_PREFIX) raw.topicPrefix = env.CURRICULUM_KAFKA_TOPIC_PREFIX;
+  if (env.CURRICULUM_KAFKA_SESSION_TIMEOUT_MS) raw.sessionTimeoutMs = Number(env.CURRICULUM_KAFKA_SESSION_TIMEOUT_MS);
+  if (env.CURRICULUM_KAFKA_HEARTBEAT_INTERVAL_MS) raw.heartbeatIntervalMs = Number(env.CURRICULUM_KAFKA_HEARTBEAT_INTERVAL_MS);
   if (env.CURRICULUM_KAFKA_TLS === '1' || env.CURRICULUM_KAFKA_TLS === 'true') raw.tls = true;
   if (env.CURRICULUM_KAFKA_SASL_MECHANISM) {
     raw.sasl = {

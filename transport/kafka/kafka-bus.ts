@@ -35,7 +35,7 @@ export interface KafkaBusOptions {
    * Prepended to every topic name on the broker (`<prefix>curriculum.commands`), so several
    * deployments or test runs can share one cluster. Services keep using the plain names:
    * deliveries and dead-letter callbacks carry the logical topic; DLQ headers carry the
-   * physical one (what an operator replays from).
+   * physical one (what an operator replays from). Overrides the config's `topicPrefix`.
    */
   topicPrefix?: string;
 }
@@ -112,7 +112,7 @@ export class KafkaBus implements EventBus {
   constructor(config: KafkaBusConfig, options: KafkaBusOptions = {}) {
     this.config = parseKafkaBusConfig(config);
     this.log = (options.logger ?? pino({ level: process.env.LOG_LEVEL ?? 'info' })).child({ component: 'kafka-bus' });
-    this.prefix = options.topicPrefix ?? '';
+    this.prefix = options.topicPrefix ?? this.config.topicPrefix;
     const c = this.config;
     const ssl = toTls(c.tls);
     const sasl = toSasl(c.sasl);
