@@ -1,7 +1,9 @@
 // `curriculum feedback send FILE.jsonl --run RUN_ID`: production feedback onto the feedback topic.
 // Every row is validated against the published schema (schemas/json/feedback.event.json's
 // payload) before anything is sent, and errors name the line and the field.
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { dropIntoInbox, FEEDBACK_INBOX } from '../embedded/feedback-inbox.ts';
 import { parseArgs } from 'node:util';
 import { FeedbackPayload, type Feedback } from '../schemas/events.ts';
 import { makeEvent } from '../schemas/envelope.ts';
@@ -10,11 +12,14 @@ import { CurriculumError } from '../schemas/errors.ts';
 import { KafkaBus, kafkaBusConfigFromEnv } from '../transport/kafka/index.ts';
 import type { AnyEvent } from '../schemas/events.ts';
 
-const HELP = `usage: curriculum feedback send FILE.jsonl --run RUN_ID
+const HELP = `usage: curriculum feedback send FILE.jsonl --run RUN_ID       (distributed: Kafka)
+       curriculum feedback send FILE.jsonl --run-dir RUN_DIR   (a running embedded run)
 
-Sends one feedback event per line to the run's feedback topic (Kafka: CURRICULUM_KAFKA_BROKERS).
-Each line is a JSON object: {feedbackId, deploymentId, input, prediction, label, category?, source,
-severity: low|medium|high|critical, observedAt}. Nothing is sent unless every line is valid.`;
+Sends one feedback event per line to the run's feedback topic (Kafka: CURRICULUM_KAFKA_BROKERS),
+or drops the file into RUN_DIR/feedback-inbox/, which a running \`curriculum run\` publishes on its
+bus. Each line is a JSON object (schemas/json/feedback.payload.json): {feedbackId, deploymentId,
+input, prediction, label, category?, source, severity: low|medium|high|critical, observedAt}.
+Nothing is sent unless every line is valid.`;
 
 /** Parses and validates a feedback JSONL text; throws one error listing every bad line. */
 export function parseFeedbackLines(text: string, label: string): Feedback[] {
@@ -43,19 +48,55 @@ export function feedbackEvents(rows: readonly Feedback[], runId: string, produce
   );
 }
 
-export async function feedbackCommand(argv: string[]): Promise<number> {
-  const { positionals, values } = parseArgs({ args: argv, allowPositionals: true, options: { run: { type: 'string' }, help: { type: 'boolean', short: 'h' } } });
+const PUBLISH_BATCH_BYTES = 256 * 1024;
+
+/** Consecutive groups of events whose JSON stays under `limit` bytes (one oversized event goes alone). */
+export function batchesBySize(events: readonly AnyEvent[], limit: number): AnyEvent[][] {
+  const batches: AnyEvent[][] = [];
+  let current: AnyEvent[] = [];
+  let size = 0;
+  for (const e of events) {
+    const bytes = Buffer.byteLength(JSON.stringify(e));
+    if (current.length > 0 && size + bytes > limit) {
+      batches.push(current);
+      current = [];
+      size = 0;
+    }
+    current.push(e);
+    size += bytes;
+  }
+  if (current.length > 0) batches.push(current);
+  return batches;
+}
+
+export async function feedbackCommand(argv: string[], env: NodeJS.ProcessEnv = process.env): Promise<number> {
+  const { positionals, values } = parseArgs({
+    args: argv,
+    allowPositionals: true,
+    options: { run: { type: 'string' }, 'run-dir': { type: 'string' }, help: { type: 'boolean', short: 'h' } },
+  });
   const [verb, file] = positionals;
-  if (values.help || verb !== 'send' || !file || !values.run) {
+  const runDir = values['run-dir'];
+  if (values.help || verb !== 'send' || !file || (!values.run && !runDir) || (values.run && runDir)) {
     console.log(HELP);
     return values.help ? 0 : 2;
   }
-  const rows = parseFeedbackLines(readFileSync(file, 'utf8'), file);
-  const config = kafkaBusConfigFromEnv(process.env);
+  const text = readFileSync(file, 'utf8');
+  const rows = parseFeedbackLines(text, file);
+  if (runDir) {
+    if (!existsSync(join(runDir, 'run.json'))) throw new CurriculumError('CUR_RUN_UNKNOWN', `${runDir} is not an embedded run directory (no run.json)`);
+    const name = dropIntoInbox(runDir, rows.map((r) => JSON.stringify(r)).join('\n') + '\n', new Date());
+    console.log(`queued ${rows.length} feedback row(s) for ${runDir} (${FEEDBACK_INBOX}/${name})`);
+    return 0;
+  }
+  if (!values.run) return 2;
+  const config = kafkaBusConfigFromEnv(env);
   if (!config) throw new CurriculumError('CUR_CONFIG_INVALID', 'set CURRICULUM_KAFKA_BROKERS to send feedback');
   const bus = await KafkaBus.connect(config);
   try {
-    await bus.publish(feedbackEvents(rows, values.run, 'curriculum-feedback-cli', new Date()));
+    // In batches well under the broker's default message.max.bytes (1 MB per record batch): a
+    // 784-pixel row is about 5 KB of JSON, and one produce request of a whole file would be refused.
+    for (const batch of batchesBySize(feedbackEvents(rows, values.run, 'curriculum-feedback-cli', new Date()), PUBLISH_BATCH_BYTES)) await bus.publish(batch);
   } finally {
     await bus.close();
   }

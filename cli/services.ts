@@ -74,7 +74,12 @@ async function listen(app: ReturnType<typeof buildHttpServer>, port: number): Pr
 export async function startController(config: ServiceConfig, logger: Logger): Promise<Started & { controller: ControllerService }> {
   const bus = await connectBus(config, logger);
   const store = new RedisRunStore(config.redis ?? { url: 'redis://127.0.0.1:6379' }, { logger });
-  await store.ready();
+  try {
+    await store.ready();
+  } catch (e) {
+    await Promise.allSettled([bus.close(), store.close()]);
+    throw e;
+  }
   const registry = new Registry();
   registerProcessMetrics(registry);
   const metrics = createControllerMetrics(registry);
@@ -90,7 +95,14 @@ export async function startController(config: ServiceConfig, logger: Logger): Pr
     // starting anyway would silently begin every run afresh.
     committedOffsetsExist: async () => (await bus.committedOffsets(group, CONTROLLER_INPUT_TOPICS)).some((o) => BigInt(o.offset) > 0n),
   });
-  await controller.start();
+  try {
+    await controller.start();
+  } catch (e) {
+    // A refused start (CUR_STORE_EMPTY_WITH_OFFSETS, an unreachable store) must end the process
+    // with its error: open Kafka and Redis connections would keep it alive, silently doing nothing.
+    await Promise.allSettled([controller.stop(), bus.close(), store.close()]);
+    throw e;
+  }
   const app = buildHttpServer({
     controlPlane: controlPlaneFor(controller),
     registry,

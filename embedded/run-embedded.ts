@@ -16,6 +16,7 @@ import { startTrainerService } from '../trainer/service.ts';
 import { startEvaluatorService } from '../evaluator/service.ts';
 import { RunRecorder, RUN_FILES } from './run-recorder.ts';
 import { writeRunSummary } from './run-summary-writer.ts';
+import { watchFeedbackInbox } from './feedback-inbox.ts';
 
 export type BackendName = 'auto' | 'tensorflow-gpu' | 'tensorflow' | 'wasm' | 'cpu';
 
@@ -83,6 +84,8 @@ export async function runEmbedded(options: EmbeddedRunOptions): Promise<Embedded
   const recorder = new RunRecorder(bus, runDir, runId, options.onEvent);
   await recorder.start();
   await controller.start();
+  // Production feedback for a running embedded run arrives through RUN_DIR/feedback-inbox/.
+  const inbox = watchFeedbackInbox({ bus, runDir, runId, logger: log, clock });
   await options.onStarted?.({ controller, runId, runDir, backend: trainer.backend });
 
   if (resuming) {
@@ -102,7 +105,8 @@ export async function runEmbedded(options: EmbeddedRunOptions): Promise<Embedded
     options.signal?.addEventListener('abort', () => r('aborted'), { once: true });
   });
   const first = await Promise.race([finished, aborted]);
-  // Stop in dependency order: no new commands, then executors, then the recorder drains.
+  // Stop in dependency order: no new input, no new commands, then executors, then the recorder drains.
+  await inbox.stop();
   await controller.stop();
   await trainer.stop();
   await evaluator.stop();
@@ -114,7 +118,9 @@ export async function runEmbedded(options: EmbeddedRunOptions): Promise<Embedded
   const wallSeconds = (clock().getTime() - startedAt.getTime()) / 1000;
   const outcome = first === 'aborted' ? 'interrupted' : 'finished';
   writeRunSummary({ runDir, view, spec, startedAt, finishedAt: clock(), wallSeconds, backend: trainer.backend, interrupted: outcome === 'interrupted' });
-  if (outcome === 'finished' && !options.skipReport) {
+  // The continual phase has no end of its own: Ctrl-C is how an operator leaves it, so it gets a report too.
+  const continualPhase = view.detailedState.startsWith('continual.');
+  if ((outcome === 'finished' || continualPhase) && !options.skipReport) {
     const { writeReport } = await import('../report/render-report.ts');
     writeReport(runDir);
   }

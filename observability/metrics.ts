@@ -369,9 +369,12 @@ export function createControllerMetrics(registry: Registry, info: BuildInfo = { 
         case 'promote':
           promotions.inc();
           break;
-        case 'reject':
-          rejections.inc({ reason });
+        case 'reject': {
+          // A rejection is explained by the promotion gate that failed, not by one that held.
+          const failed = decision.reasons.find((r) => r.holds === false);
+          rejections.inc({ reason: failed ? boundedLabel(failed.code) : reason });
           break;
+        }
         default:
           break;
       }

@@ -26,6 +26,7 @@ import {
   weightSpans,
 } from './series-from-logs.ts';
 import { REPORT_CSS } from './report-styles.ts';
+import { continualPhaseSection } from './continual-phase.ts';
 
 // No network, no script: the report must render the same anywhere, and user strings can never run.
 const CSP = "default-src 'none'; style-src 'unsafe-inline'; img-src data:; base-uri 'none'; form-action 'none'";
@@ -70,6 +71,7 @@ ${problems(ctx)}
 ${curriculumSection(ctx)}
 ${progressSection(ctx)}
 ${continualSection(ctx)}
+${continualPhaseSection(ctx.data, ctx.spec)}
 ${calibrationSection(ctx)}
 ${fairnessSection(ctx)}
 ${otherSuitesSection(ctx)}

@@ -3,7 +3,7 @@
 // (schemas/json/, for clients in other languages) are all derived from these.
 import { Type, type Static, type TSchema } from '@sinclair/typebox';
 import { LearningRateSchedule, LiteralUnion, SuiteName } from './common.ts';
-import { ModelSpec, OptimizerSpec, TaskSpec } from './spec.ts';
+import { ModelSpec, OptimizerSpec, ReplaySpec, TaskSpec } from './spec.ts';
 
 export { LearningRateSchedule, SuiteName } from './common.ts';
 
@@ -76,6 +76,12 @@ export const EvaluationResultsPayload = Type.Object(
     tasks: Type.Record(Type.String(), SuiteMetrics, { description: 'per task' }),
     categories: Type.Record(Type.String(), SuiteMetrics, { description: 'per category, across tasks' }),
     durationSeconds: NonNegative('wall time of the evaluation'),
+    baseline: Type.Optional(
+      Type.Object(
+        { checkpointId: Id('checkpoint scored for comparison (the deployed one)'), metrics: SuiteMetrics },
+        { additionalProperties: false, description: 'feedback suite: the same hold-out scored on the baseline checkpoint' },
+      ),
+    ),
   },
   { additionalProperties: false },
 );
@@ -94,10 +100,30 @@ export const RunConfig = Type.Object(
     tasks: Type.Array(TaskSpec, { minItems: 1 }),
     samplesPerTask: Type.Integer({ minimum: 1, description: 'evaluation samples per task and suite' }),
     baseDir: Type.String({ description: 'directory relative dataset paths resolve against' }),
+    replay: Type.Optional(ReplaySpec),
   },
   { additionalProperties: false },
 );
 export type RunConfig = Static<typeof RunConfig>;
+
+/**
+ * Which production feedback a retraining lesson or a feedback evaluation uses: the pool of the
+ * deployment (a service-side dataset next to the checkpoints) cut at the first `upToCount` items
+ * ever accepted, of which the newest `poolLimit` are kept; items whose id hashes below
+ * `holdoutFraction` form the hold-out. Carried by the command so every executor selects the same items.
+ */
+export const FeedbackSelection = Type.Object(
+  {
+    deploymentId: Id('deployment whose feedback pool is used'),
+    upToCount: Type.Integer({ minimum: 0, description: 'use pool items 1..upToCount (in acceptance order)' }),
+    poolLimit: Type.Integer({ minimum: 1, description: 'of those, only the newest this many' }),
+    holdoutFraction: Probability('items kept out of training, chosen by a hash of feedbackId'),
+    fraction: Type.Optional(Probability('lessons: share of each batch drawn from the training part')),
+    baselineCheckpointId: Type.Optional(Id('evaluations: also score this (deployed) checkpoint on the feedback hold-out')),
+  },
+  { additionalProperties: false },
+);
+export type FeedbackSelection = Static<typeof FeedbackSelection>;
 
 export const StartLessonPayload = Type.Object(
   {
@@ -118,6 +144,7 @@ export const StartLessonPayload = Type.Object(
     metricsEvery: Type.Integer({ minimum: 1, description: 'publish metrics every this many steps' }),
     fromCheckpointId: Type.Union([Id('checkpoint to continue from'), Type.Null()]),
     samplerSeed: Type.Integer({ minimum: 0, maximum: 4294967295, description: 'seed of the batch sampler for this lesson' }),
+    feedback: Type.Optional(FeedbackSelection),
   },
   { additionalProperties: false },
 );
@@ -131,6 +158,7 @@ export const EvaluateCheckpointPayload = Type.Object(
     step: Step,
     suites: Type.Array(SuiteName, { minItems: 1 }),
     tasks: Type.Array(Type.String(), { minItems: 1, description: 'tasks to evaluate' }),
+    feedback: Type.Optional(FeedbackSelection),
   },
   { additionalProperties: false },
 );

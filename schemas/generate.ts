@@ -5,7 +5,7 @@
 import { writeFileSync, mkdirSync, readdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import type { TSchema } from '@sinclair/typebox';
-import { EVENT_SCHEMAS, type EventType } from './events.ts';
+import { EVENT_SCHEMAS, FeedbackPayload, type EventType } from './events.ts';
 import { CurriculumSpec } from './spec.ts';
 import { ERROR_CODES } from './errors.ts';
 import { ALL_TOPICS, TOPIC_OF } from './topics.ts';
@@ -44,6 +44,14 @@ export function generatedFiles(): Map<string, string> {
     $id: 'spec.schema.json',
     title: 'Curriculum spec',
     ...(toJsonSchema(CurriculumSpec) as object),
+  }));
+  // One line of a feedback JSONL file (`curriculum feedback send`): the feedback event's payload.
+  files.set('schemas/json/feedback.payload.json', json({
+    $schema: 'http://json-schema.org/draft-07/schema#',
+    $id: 'feedback.payload.json',
+    title: 'Feedback row',
+    'x-topic': TOPIC_OF.feedback,
+    ...(toJsonSchema(FeedbackPayload) as object),
   }));
   files.set('schemas/json/topics.json', json({ topics: ALL_TOPICS, eventTopics: TOPIC_OF }));
   files.set('docs/spec-reference.md', specReference());

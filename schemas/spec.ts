@@ -169,6 +169,15 @@ export const OptimizerSpec = Obj({
   gradientClipNorm: Type.Number({ minimum: 0, default: 1, description: 'clip the global gradient norm (0 disables)' }),
 });
 
+export const ReplaySpec = Obj(
+  {
+    examplesPerTask: Type.Integer({ minimum: 1, maximum: 100000, default: 256, description: 'training examples kept per task (reservoir sampling)' }),
+    fraction: Fraction(0.5, 'share of each batch drawn from the buffer of tasks the lesson does not train'),
+  },
+  'experience replay with a fixed buffer (a continual-learning baseline; the trainer keeps it in memory, not in checkpoints)',
+);
+export type ReplaySpec = Static<typeof ReplaySpec>;
+
 export const TrainingSpec = Obj({
   batchSize: Type.Integer({ minimum: 1, maximum: 4096, default: 64 }),
   lessonSteps: Type.Integer({ minimum: 1, default: 100, description: 'optimizer steps per lesson' }),
@@ -176,6 +185,7 @@ export const TrainingSpec = Obj({
   checkpointEvery: Type.Integer({ minimum: 0, default: 0, description: 'extra checkpoints every k steps (0: only at lesson end)' }),
   maxSteps: Type.Integer({ minimum: 1, default: 100000, description: 'step budget of the whole run' }),
   backend: LiteralUnion(BACKEND_NAMES, { default: 'auto' }),
+  replay: Type.Optional(ReplaySpec),
 });
 
 export const EvaluationSpec = Obj({
@@ -230,6 +240,12 @@ export const ContinualPolicy = Obj({
   maxRegression: Fraction(0.02, 'a mastered task may drop at most this much for a candidate to be promoted'),
   minFeedbackGain: Type.Number({ minimum: 0, maximum: 1, default: 0.0, description: 'feedback hold-out accuracy must improve by more than this' }),
   poolLimit: Type.Integer({ minimum: 1, default: 5000, description: 'feedback items kept per deployment (oldest dropped)' }),
+  driftCheckEvery: Type.Optional(
+    Type.Integer({
+      minimum: 1,
+      description: 'while monitoring, score the deployed model on the feedback hold-out every this many feedback items; a drop from its held-out accuracy at deployment of heldoutDrift or more triggers retraining (absent: no drift checks)',
+    }),
+  ),
 });
 
 export const CurriculumSpec = Obj({

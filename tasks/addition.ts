@@ -139,6 +139,19 @@ export class AdditionTask implements Task {
     return out;
   }
 
+  /** "12+34" with the corrected sum as label ("46"); operands must fit the run's encoding. */
+  encodeRow(input: string | readonly number[], label: string, category: string): Example | string {
+    if (typeof input !== 'string') return 'expects text like "12+34", got a vector';
+    const m = /^\s*(\d{1,9})\s*\+\s*(\d{1,9})\s*$/.exec(input);
+    if (!m) return `input "${input.slice(0, 40)}" is not "a+b"`;
+    if (!/^\d{1,10}$/.test(label.trim())) return `label "${label.slice(0, 40)}" is not a number`;
+    try {
+      return { ...encodeAddition(Number(m[1]), Number(m[2]), Number(label.trim()), this.encoding), category };
+    } catch (e) {
+      return (e as Error).message;
+    }
+  }
+
   describeSuite(suite: GeneratedSuite): string {
     const { digits, minDigits, width } = this.options;
     if (suite === 'heldout') return `fresh ${minDigits}-${digits} digit sums from an evaluation seed stream`;

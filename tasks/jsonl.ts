@@ -214,6 +214,15 @@ export class JsonlTask implements Task {
     return suite === 'holdout-domain' ? 'held-out rows with letter case flipped' : 'held-out rows with 10% of characters swapped';
   }
 
+  /** A feedback row in this file's format: same input kind (and vector width), a known class. */
+  encodeRow(input: string | readonly number[], label: string, category: string): Example | string {
+    const kind = typeof input === 'string' ? 'text' : 'vector';
+    if (kind !== this.dataset.kind) return `expects ${this.dataset.kind} input, got ${kind}`;
+    if (typeof input !== 'string' && input.length !== this.encoding.timesteps) return `expects ${this.encoding.timesteps} numbers, got ${input.length}`;
+    if (!this.dataset.classes.includes(label)) return `label "${label.slice(0, 40)}" is not one of the file's classes`;
+    return this.encode({ line: 0, input: typeof input === 'string' ? input : [...input], label, category }, () => undefined);
+  }
+
   private encode(row: JsonlRow, perturb: (input: Float32Array) => void): Example {
     const input = new Float32Array(this.encoding.timesteps * this.encoding.features);
     if (typeof row.input === 'string') this.encodeText(input, row.input);

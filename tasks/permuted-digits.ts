@@ -97,6 +97,14 @@ export class PermutedDigitsTask implements Task {
     return `Gaussian pixel noise (sd 0.3) or a ${OCCLUSION}x${OCCLUSION} occluding square, before the permutation`;
   }
 
+  /** Production inputs are the pixels the model saw (already permuted); labels are digits 0-9. */
+  encodeRow(input: string | readonly number[], label: string, category: string): Example | string {
+    if (typeof input === 'string') return 'expects a vector of 784 pixels, got text';
+    if (input.length !== PIXELS) return `expects ${PIXELS} pixels, got ${input.length}`;
+    if (!/^[0-9]$/.test(label)) return `label "${label}" is not a digit 0-9`;
+    return { input: Float32Array.from(input), target: Int32Array.of(Number(label)), category };
+  }
+
   private image(index: number): Float32Array {
     return this.data.images.slice(index * PIXELS, (index + 1) * PIXELS);
   }

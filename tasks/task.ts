@@ -40,6 +40,11 @@ export interface Task {
   evaluationSet(suite: GeneratedSuite, n: number, seed: number): Example[];
   /** Human-readable description of how the suite differs from training (for logs and reports). */
   describeSuite(suite: GeneratedSuite): string;
+  /**
+   * A production feedback row (the input the model saw, the corrected label) as this task's
+   * example, or why the task cannot encode it. Optional: tasks without it take no feedback.
+   */
+  encodeRow?(input: string | readonly number[], label: string, category: string): Example | string;
 }
 
 export function sameEncoding(a: Encoding, b: Encoding): boolean {

@@ -23,6 +23,9 @@ import type { EventFactory } from './envelopes.ts';
 import { buildModel } from './models.ts';
 import { buildOptimizer, setLearningRate, type OptimizerKind } from './optimizer.ts';
 import { BatchSampler } from './sampler.ts';
+import { withFeedback, type LessonSampler } from './feedback-mix.ts';
+import { feedbackPoolFile } from '../tasks/feedback-pool.ts';
+import { ReplayBuffer } from './replay-buffer.ts';
 import { learningRateAt } from './schedule.ts';
 import { trainStep } from './train-step.ts';
 
@@ -49,6 +52,8 @@ type TaskWindow = { lossSum: number; correct: number; samples: number };
 
 export class Trainer {
   private readonly runs = new Map<string, RunModel>();
+  /** Experience-replay buffers of runs whose spec asks for replay (kept across lessons and reverts). */
+  private readonly replayBuffers = new Map<string, ReplayBuffer>();
   private readonly executed = new Set<string>();
 
   constructor(private readonly options: TrainerOptions) {}
@@ -139,7 +144,9 @@ export class Trainer {
       return;
     }
     const taskSet = buildTaskSet(p.run);
-    const sampler = new BatchSampler(taskSet, p.taskWeights, Random.fromSeed(p.samplerSeed));
+    const base = new BatchSampler(taskSet, p.taskWeights, Random.fromSeed(p.samplerSeed), this.replayFor(runId, p));
+    // Retraining lessons mix in the feedback pool's training part (trainer/feedback-mix.ts).
+    const sampler = await withFeedback(base, p.feedback, (deployment) => feedbackPoolFile(this.options.checkpointRoot, runId, deployment), taskSet, this.options.logger);
     const state = await this.modelFor(runId, p, taskSet.encoding);
     try {
       await this.train(event, state, sampler, endId);
@@ -150,6 +157,17 @@ export class Trainer {
     }
     this.executed.add(p.commandId);
     await this.options.emit([this.ack(runId, p.commandId, 'executed')]);
+  }
+
+  private replayFor(runId: string, p: StartLesson): { buffer: ReplayBuffer; fraction: number } | undefined {
+    const replay = p.run.replay;
+    if (!replay) return undefined;
+    let buffer = this.replayBuffers.get(runId);
+    if (!buffer) {
+      buffer = new ReplayBuffer(replay.examplesPerTask);
+      this.replayBuffers.set(runId, buffer);
+    }
+    return { buffer, fraction: replay.fraction };
   }
 
   private async modelFor(runId: string, p: StartLesson, encoding: Encoding): Promise<RunModel> {
@@ -189,7 +207,7 @@ export class Trainer {
     return { model, optimizer, optimizerKind: kind, encoding: meta.encoding, checkpointId };
   }
 
-  private async train(event: EnvelopeOf<'lesson.start'>, state: RunModel, sampler: BatchSampler, endId: string): Promise<void> {
+  private async train(event: EnvelopeOf<'lesson.start'>, state: RunModel, sampler: LessonSampler, endId: string): Promise<void> {
     const p = event.payload;
     const runId = event.runId;
     const { logger, events, emit, checkpointRoot } = this.options;
@@ -297,6 +315,7 @@ export class Trainer {
     const p = event.payload;
     const duplicate = this.executed.has(p.commandId);
     this.drop(event.runId);
+    this.replayBuffers.delete(event.runId);
     this.executed.add(p.commandId);
     await this.options.emit([this.ack(event.runId, p.commandId, duplicate ? 'duplicate' : 'executed')]);
   }

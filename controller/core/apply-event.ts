@@ -3,7 +3,7 @@
 import type { AnyEvent, EnvelopeOf, OperatorCommand, PayloadOf } from '../../schemas/events.ts';
 import type { ResolvedSpec } from '../../schemas/spec.ts';
 import { copyData, copyLesson } from './clone-data.ts';
-import { decideCandidate, onFeedback } from './continual-phase.ts';
+import { countFeedback, decideCandidate, decideDrift, onFeedback } from './continual-phase.ts';
 import {
   LIVENESS_TIMEOUT_MS,
   MAX_COMMAND_ATTEMPTS,
@@ -74,7 +74,7 @@ function initialData(spec: ResolvedSpec): RunData {
     stages: spec.stages.map((s) => ({ id: s.id, startedStep: null, endedStep: null, outcome: null, ...(s.rationale ? { rationale: s.rationale } : {}) })),
     clMatrix: [spec.tasks.map(() => null)],
     clBaseline: spec.tasks.map(() => null),
-    continual: { deployedCheckpointId: null, deployedHeldout: {}, feedbackSinceRetrain: 0, errorsSinceRetrain: 0, baselineFeedbackAccuracy: null, promotions: 0, rejections: 0 },
+    continual: { deployedCheckpointId: null, deployedHeldout: {}, feedbackSinceRetrain: 0, errorsSinceRetrain: 0, baselineFeedbackAccuracy: null, promotions: 0, rejections: 0, deployedStep: 0, feedbackTotal: 0, lastDriftCheckAt: 0, lastDrift: null },
     deadline: null,
     recentEventIds: [],
     counters: {},
@@ -137,7 +137,10 @@ function finish(d: Draft, event: AnyEvent | null, outcome: CoreOutcome = 'applie
 export function applyEvent(snapshot: RunSnapshot, event: AnyEvent | TickEvent): CoreResult {
   if (event.type === 'tick') return onTick(snapshot, event);
   if (event.runId !== snapshot.runId) return noted(snapshot, event, 'ignored', 'other-run', false);
-  if (snapshot.data.recentEventIds.includes(event.eventId)) return noted(snapshot, event, 'duplicate', 'event-id', false);
+  if (snapshot.data.recentEventIds.includes(event.eventId)) {
+    if (event.type === 'feedback') return feedbackDuplicate(snapshot, event);
+    return noted(snapshot, event, 'duplicate', 'event-id', false);
+  }
   if (isTerminal(snapshot.machine)) return noted(snapshot, event, 'ignored', 'terminal', true);
   switch (event.type) {
     case 'trainer.metrics':
@@ -257,7 +260,7 @@ function onResults(snapshot: RunSnapshot, event: EnvelopeOf<'evaluation.results'
   const d = openDraft(snapshot, event.producedAt, event.eventId);
   const inFlight = d.data.inFlight;
   if (inFlight?.kind !== 'evaluate') return finish(d, event);
-  inFlight.results[p.suite] = { tasks: p.tasks, categories: p.categories };
+  inFlight.results[p.suite] = p.baseline ? { tasks: p.tasks, categories: p.categories, baseline: p.baseline } : { tasks: p.tasks, categories: p.categories };
   if (!isPaused(d.machine)) onEvaluationProgress(d);
   return finish(d, event);
 }
@@ -265,8 +268,13 @@ function onResults(snapshot: RunSnapshot, event: EnvelopeOf<'evaluation.results'
 function onEvaluationProgress(d: Draft): void {
   const ev = d.data.inFlight;
   if (ev?.kind !== 'evaluate' || !ev.suites.every((s) => ev.results[s] !== undefined)) return;
+  const state = stateName(d.machine.value);
+  if (ev.purpose === 'drift-check') {
+    if (state === 'continual.monitoring') decideDrift(d, ev);
+    return;
+  }
   recordEvaluation(d, ev);
-  if (stateName(d.machine.value) === 'continual.validating') decideCandidate(d, ev);
+  if (state === 'continual.validating') decideCandidate(d, ev);
   else decideAfterEvaluation(d, ev);
 }
 
@@ -346,6 +354,12 @@ function onServiceError(snapshot: RunSnapshot, event: EnvelopeOf<'service.error'
   if (p.commandId === null || !inFlight || inFlight.commandId !== p.commandId) return noted(snapshot, event, 'stale', 'service-error', true);
   if (isPaused(snapshot.machine)) return noted(snapshot, event, 'ignored', 'service-error-paused', true);
   const d = openDraft(snapshot, event.producedAt, event.eventId);
+  if (inFlight.kind === 'evaluate' && inFlight.purpose === 'drift-check') {
+    // A failed drift check is dropped, not retried: the next one is due after driftCheckEvery items.
+    d.data.inFlight = null;
+    counterAdd(d.data, 'drift-check.failed');
+    return finish(d, event);
+  }
   counterAdd(d.data, 'service-errors');
   retryOrFail(d, `${p.service} failed ${p.commandId} with ${p.code}: ${p.message}`, 'retry.service-error');
   return finish(d, event);
@@ -382,10 +396,29 @@ function onTick(snapshot: RunSnapshot, tick: TickEvent): CoreResult {
 
 function onFeedbackEvent(snapshot: RunSnapshot, event: EnvelopeOf<'feedback'>): CoreResult {
   const state = stateName(snapshot.machine.value);
-  if (!state.startsWith('continual.')) return noted(snapshot, event, 'ignored', 'feedback-outside-continual', true);
   if (event.payload.deploymentId !== snapshot.spec.continual.deploymentId) return noted(snapshot, event, 'ignored', 'feedback-other-deployment', true);
   const d = openDraft(snapshot, event.producedAt, event.eventId);
+  // The pool (service side) keeps every item of the deployment in arrival order; the count keeps
+  // the core's cut of it (FeedbackSelection.upToCount) aligned, also for items that arrive early.
+  countFeedback(d);
+  if (!state.startsWith('continual.')) {
+    counterAdd(d.data, 'ignored.feedback-outside-continual');
+    return finish(d, event, 'ignored');
+  }
   counterAdd(d.data, 'feedback');
   onFeedback(d, event.payload, state === 'continual.monitoring');
   return finish(d, event);
+}
+
+/**
+ * A repeated feedback event is not new feedback, but it is a delivery the pool records (as a
+ * duplicate line), so it still moves the pool position the core names in its commands.
+ */
+function feedbackDuplicate(snapshot: RunSnapshot, event: EnvelopeOf<'feedback'>): CoreResult {
+  if (isTerminal(snapshot.machine) || event.payload.deploymentId !== snapshot.spec.continual.deploymentId) return noted(snapshot, event, 'duplicate', 'event-id', false);
+  const d = openDraft(snapshot, event.producedAt, event.eventId);
+  countFeedback(d);
+  counterAdd(d.data, 'events.duplicate');
+  counterAdd(d.data, 'duplicate.event-id');
+  return { snapshot: closeDraft(d), commands: [], decisions: [], outcome: 'duplicate' };
 }

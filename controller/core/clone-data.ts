@@ -106,6 +106,7 @@ export function copyLesson(l: LessonInFlight): LessonInFlight {
     completed: l.completed,
     samplerSeed: l.samplerSeed,
     scheduleOffsetSteps: l.scheduleOffsetSteps,
+    ...(l.feedbackUpTo !== undefined ? { feedbackUpTo: l.feedbackUpTo } : {}),
   };
 }
 

@@ -43,6 +43,16 @@ export interface RunView {
   trainedSteps: number;
   lessons: number;
   failureReason: string | null;
+  /** The continual phase (null when the spec does not enable it). */
+  continual: {
+    deploymentId: string;
+    deployedCheckpointId: string | null;
+    feedbackTotal: number;
+    feedbackSinceRetrain: number;
+    promotions: number;
+    rejections: number;
+    lastDrift: number | null;
+  } | null;
 }
 
 export function describeRun(snapshot: RunSnapshot): RunView {
@@ -85,5 +95,16 @@ export function describeRun(snapshot: RunSnapshot): RunView {
     trainedSteps: data.trainedSteps,
     lessons: data.lessons,
     failureReason: data.failureReason,
+    continual: spec.continual.enabled
+      ? {
+          deploymentId: spec.continual.deploymentId,
+          deployedCheckpointId: data.continual.deployedCheckpointId,
+          feedbackTotal: data.continual.feedbackTotal,
+          feedbackSinceRetrain: data.continual.feedbackSinceRetrain,
+          promotions: data.continual.promotions,
+          rejections: data.continual.rejections,
+          lastDrift: data.continual.lastDrift,
+        }
+      : null,
   };
 }

@@ -1,7 +1,7 @@
 // One applyEvent call works on a draft: a copy of the run data that the handlers change freely,
 // plus the machine snapshot and the envelopes emitted so far. `fire` sends a verdict to the
 // statechart and executes (purely) the effects transition() returned.
-import type { AnyEvent, EnvelopeOf, Reason, SuiteName } from '../../schemas/events.ts';
+import type { AnyEvent, EnvelopeOf, FeedbackSelection, Reason, SuiteName } from '../../schemas/events.ts';
 import { cloneData } from './clone-data.ts';
 import type { ResolvedSpec, StageSpec } from '../../schemas/spec.ts';
 import { emitCommand, emitDecision, nextCommandId, runConfigOf, type Emitter } from './envelopes.ts';
@@ -117,9 +117,11 @@ function runEffect(d: Draft, effect: Effect, details: VerdictDetails): void {
       d.data.continual = {
         ...d.data.continual,
         deployedCheckpointId: d.data.lastCheckpoint?.checkpointId ?? null,
+        deployedStep: d.data.lastCheckpoint?.step ?? d.data.step,
         deployedHeldout: { ...d.data.heldout },
         feedbackSinceRetrain: 0,
         errorsSinceRetrain: 0,
+        lastDriftCheckAt: d.data.continual.feedbackTotal,
       };
       d.data.inFlight = null;
       d.data.deadline = null;
@@ -224,6 +226,7 @@ function startLesson(d: Draft, purpose: LessonPurpose, reviewTasks: readonly str
     completed: null,
     samplerSeed,
     scheduleOffsetSteps,
+    ...(purpose === 'retrain' ? { feedbackUpTo: d.data.continual.feedbackTotal } : {}),
   };
   if (purpose !== 'retrain') d.data.weights = plan.weights;
   if (purpose === 'review') d.data.reviews += 1;
@@ -269,7 +272,14 @@ function sendLesson(d: Draft, commandId: string, sequence: number): void {
     metricsEvery: d.spec.training.metricsEvery,
     fromCheckpointId: lesson.fromCheckpointId,
     samplerSeed: lesson.samplerSeed,
+    ...(lesson.feedbackUpTo !== undefined ? { feedback: feedbackSelection(d.spec, lesson.feedbackUpTo, { fraction: d.spec.continual.feedbackFraction }) } : {}),
   });
+}
+
+/** The slice of the deployment's feedback pool a command works on (see FeedbackSelection). */
+export function feedbackSelection(spec: ResolvedSpec, upToCount: number, extra: Pick<FeedbackSelection, 'fraction' | 'baselineCheckpointId'> = {}): FeedbackSelection {
+  const c = spec.continual;
+  return { deploymentId: c.deploymentId, upToCount, poolLimit: c.poolLimit, holdoutFraction: c.feedbackHoldoutFraction, ...extra };
 }
 
 /** Tasks an evaluation covers: everything unlocked so far plus the next stage's (so R[i][i+1] fills). */
@@ -285,6 +295,7 @@ function requestEvaluation(d: Draft): void {
   if (continual && !suites.includes('feedback')) suites.push('feedback');
   const tasks = evaluationTasks(d.spec, stageIndexOf(d), continual);
   const { commandId, sequence } = nextCommandId(d);
+  const deployed = d.data.continual.deployedCheckpointId;
   d.data.inFlight = {
     kind: 'evaluate',
     commandId,
@@ -297,6 +308,8 @@ function requestEvaluation(d: Draft): void {
     tasks,
     attempts: 1,
     results: {},
+    ...(continual ? { feedbackUpTo: lesson.feedbackUpTo ?? d.data.continual.feedbackTotal } : {}),
+    ...(continual && deployed !== null ? { baselineCheckpointId: deployed } : {}),
   };
   d.data.deadline = d.nowMs + LIVENESS_TIMEOUT_MS;
   sendEvaluate(d, commandId, sequence);
@@ -313,7 +326,7 @@ function requestEvaluation(d: Draft): void {
   ]);
 }
 
-function sendEvaluate(d: Draft, commandId: string, sequence: number): void {
+export function sendEvaluate(d: Draft, commandId: string, sequence: number): void {
   const ev = d.data.inFlight;
   if (!ev || ev.kind !== 'evaluate') return;
   emitCommand(d, 'checkpoint.evaluate', commandId, sequence, {
@@ -324,6 +337,9 @@ function sendEvaluate(d: Draft, commandId: string, sequence: number): void {
     step: ev.step,
     suites: ev.suites,
     tasks: ev.tasks,
+    ...(ev.feedbackUpTo !== undefined
+      ? { feedback: feedbackSelection(d.spec, ev.feedbackUpTo, ev.baselineCheckpointId !== undefined ? { baselineCheckpointId: ev.baselineCheckpointId } : {}) }
+      : {}),
   });
 }
 

@@ -61,6 +61,8 @@ export function runConfigOf(spec: ResolvedSpec, baseDir: string): RunConfig {
     tasks: spec.tasks,
     samplesPerTask: spec.evaluation.samplesPerTask,
     baseDir,
+    // Optional and absent unless the spec asks for replay, so existing commands stay byte-identical.
+    ...(spec.training.replay ? { replay: spec.training.replay } : {}),
   };
   byDir.set(baseDir, config);
   return config;

@@ -17,6 +17,19 @@ export type Migration = (snapshot: Record<string, unknown>) => Record<string, un
 export const MIGRATIONS: Readonly<Record<number, Migration>> = {
   // v2 logs what the teacher learned from a lesson (Exp3.S rewards) with the next lesson decision.
   1: (s) => ({ ...s, machineVersion: 2, data: { ...(s.data as Record<string, unknown>), teacherNotes: [] } }),
+  // v3 counts feedback for the pool cut of retraining lessons, schedules drift checks and
+  // remembers the deployed checkpoint's step (a rejected candidate reverts to it).
+  2: (s) => {
+    const data = s.data as Record<string, unknown>;
+    const continual = (data.continual ?? {}) as Record<string, unknown>;
+    const last = data.lastCheckpoint as { step?: unknown } | null | undefined;
+    const deployedStep = typeof last?.step === 'number' ? last.step : 0;
+    return {
+      ...s,
+      machineVersion: 3,
+      data: { ...data, continual: { ...continual, deployedStep, feedbackTotal: 0, lastDriftCheckAt: 0, lastDrift: null } },
+    };
+  },
 };
 
 function fail(message: string, details: string[] = []): never {

@@ -7,7 +7,7 @@ import type { TeacherState } from './teachers/index.ts';
 
 export const MACHINE_ID = 'curriculum-run';
 /** Bumped with every change to the machine or the snapshot shape; migrations.ts upgrades older ones. */
-export const MACHINE_VERSION = 2;
+export const MACHINE_VERSION = 3;
 
 export type LessonPurpose = 'train' | 'review' | 'retrain';
 
@@ -38,12 +38,19 @@ export interface LessonInFlight {
   /** The lesson.start payload, kept to re-send it under a new command id on retry. */
   samplerSeed: number;
   scheduleOffsetSteps: number;
+  /** Retraining lessons: the feedback pool is cut at this many items (fixed at the trigger, kept for retries). Since version 3. */
+  feedbackUpTo?: number;
 }
 
 export interface SuiteResult {
   tasks: Record<string, SuiteMetrics>;
   categories: Record<string, SuiteMetrics>;
+  /** Feedback suite: the same hold-out scored on the deployed checkpoint. Since version 3. */
+  baseline?: { checkpointId: string; metrics: SuiteMetrics };
 }
+
+/** What an evaluation is for: after a lesson of that purpose, or a drift check of the deployed model. */
+export type EvaluationPurpose = LessonPurpose | 'drift-check';
 
 export interface EvaluationInFlight {
   kind: 'evaluate';
@@ -51,12 +58,15 @@ export interface EvaluationInFlight {
   checkpointId: string;
   branch: number;
   step: number;
-  purpose: LessonPurpose;
+  purpose: EvaluationPurpose;
   reviewTasks: string[];
   suites: SuiteName[];
   tasks: string[];
   attempts: number;
   results: Partial<Record<SuiteName, SuiteResult>>;
+  /** Feedback suite: pool cut and the checkpoint scored for comparison. Since version 3. */
+  feedbackUpTo?: number;
+  baselineCheckpointId?: string;
 }
 
 export interface MasteredTask {
@@ -97,6 +107,14 @@ export interface ContinualState {
   baselineFeedbackAccuracy: number | null;
   promotions: number;
   rejections: number;
+  /** Since version 3. Step of the deployed checkpoint (a rejected candidate reverts to it). */
+  deployedStep: number;
+  /** Feedback items of the deployment counted since the run began (the pool's acceptance order). */
+  feedbackTotal: number;
+  /** feedbackTotal when the last drift check was requested. */
+  lastDriftCheckAt: number;
+  /** Drift of the last check: held-out accuracy at deployment minus feedback hold-out accuracy. */
+  lastDrift: number | null;
 }
 
 export interface RunData {

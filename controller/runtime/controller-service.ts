@@ -27,7 +27,7 @@ export type EventOutcome = 'applied' | 'duplicate' | 'stale' | 'ignored' | 'inva
 
 /** Observers for the embedded runner, metrics and tests. All optional, all synchronous. */
 export interface ControllerHooks {
-  onOutcome?(runId: string, eventType: string, outcome: EventOutcome, latencySeconds: number): void;
+  onOutcome?(runId: string, eventType: string, outcome: EventOutcome, latencySeconds: number, event?: AnyEvent): void;
   onTransition?(view: RunView, result: CoreResult, cause: AnyEvent | null): void;
   onDeadLetter?(letter: DeadLetter): void;
   onCommitLatency?(seconds: number): void;
@@ -163,7 +163,7 @@ export class ControllerService {
       this.log.error({ err: e, runId: event.runId, type: event.type }, e.describe());
       outcome = 'rejected';
     }
-    this.options.hooks?.onOutcome?.(event.runId, event.type, outcome, (performance.now() - started) / 1000);
+    this.options.hooks?.onOutcome?.(event.runId, event.type, outcome, (performance.now() - started) / 1000, event);
   }
 
   private async create(event: EnvelopeOf<'run.start'>, source: SourcePosition): Promise<EventOutcome> {

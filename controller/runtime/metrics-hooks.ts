@@ -18,9 +18,11 @@ const OUTCOME: Record<RuntimeOutcome, EventOutcome> = {
 
 export function metricsHooks(metrics: ControllerMetrics): Required<Pick<ControllerHooks, 'onOutcome' | 'onTransition' | 'onDeadLetter' | 'onCommitLatency'>> {
   return {
-    onOutcome(_runId, eventType, outcome, latencySeconds) {
+    onOutcome(_runId, eventType, outcome, latencySeconds, event) {
       const topic = isEventType(eventType) ? TOPIC_OF[eventType] : 'unknown';
       metrics.recordEvent(topic, OUTCOME[outcome]);
+      // Feedback the core counted (also before the continual phase) is accepted; repeats are duplicates.
+      if (event?.type === 'feedback') metrics.recordFeedback(event.payload.severity, outcome === 'duplicate' ? 'duplicate' : outcome === 'invalid' || outcome === 'rejected' ? 'invalid' : 'accepted');
       if (outcome === 'applied' || outcome === 'created') metrics.observeDecisionLatency(latencySeconds);
     },
     onTransition(view, result) {
@@ -36,6 +38,7 @@ export function metricsHooks(metrics: ControllerMetrics): Required<Pick<Controll
     },
     onDeadLetter(letter) {
       metrics.recordDeadLetter(letter.topic, letter.code);
+      if (letter.topic.endsWith(TOPIC_OF.feedback)) metrics.recordFeedback('unknown', 'invalid');
       metrics.recordEvent(letter.topic, 'invalid');
     },
     onCommitLatency(seconds) {

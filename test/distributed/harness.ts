@@ -2,12 +2,15 @@
 // Every test gets its own topic prefix (which also prefixes consumer group names) and Redis key
 // prefix, so it never sees another test's (or another engineer's) traffic on the shared servers.
 import assert from 'node:assert/strict';
-import { spawn, type ChildProcess } from 'node:child_process';
-import { randomUUID } from 'node:crypto';
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { execFile, spawn, type ChildProcess } from 'node:child_process';
+import { createHash, randomUUID } from 'node:crypto';
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
+import { promisify } from 'node:util';
+import { Kafka, logLevel } from 'kafkajs';
 import { join } from 'node:path';
+import { after } from 'node:test';
 import { pino, type Logger } from 'pino';
 import { parse } from 'yaml';
 import { makeEvent } from '../../schemas/envelope.ts';
@@ -24,10 +27,30 @@ import { readDecisions } from '../../embedded/run-recorder.ts';
 import { env } from '../transport/service-gate.ts';
 
 export const REPO_ROOT = join(import.meta.dirname, '../..');
-export const TINY_SPEC_FILE = join(REPO_ROOT, 'test/embedded/fixtures/tiny-addition.yaml');
+/** The tiny end-to-end spec with 20-step lessons: ~47 decisions in a few seconds. */
+export const SPEC_FILE = join(REPO_ROOT, 'test/distributed/fixtures/short-lessons.yaml');
 export const testLogger: Logger = pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' });
 /** The CPU-only TensorFlow.js backend the embedded tests use: deterministic, no native build needed. */
 export const BACKEND = 'wasm';
+
+// ---- clean-up: whatever a test opened is closed when the file ends, even when the test failed
+// before reaching its own `finally` (an open Kafka or Redis connection keeps the file's process,
+// and with it the whole test run, alive forever).
+
+const open = new Set<{ close(): Promise<unknown> }>();
+
+/** Registers something to close at the end of the file (if the test did not close it). */
+export function track<T extends { close(): Promise<unknown> }>(resource: T): T {
+  open.add(resource);
+  return resource;
+}
+
+after(async () => {
+  for (const resource of [...open].reverse()) {
+    await bounded('closing a leftover resource', resource.close()).catch((e: unknown) => console.error(e));
+  }
+  open.clear();
+});
 
 export interface Isolation {
   /** Kafka topic (and consumer group) prefix. */
@@ -69,10 +92,10 @@ export function serviceEnv(iso: Isolation, extra: Record<string, string> = {}): 
 
 /** A bus for the test's own traffic (run.start, raw messages, watchers), on the test's prefix. */
 export function testBus(iso: Isolation, config: Partial<KafkaBusConfig> = {}): KafkaBus {
-  return new KafkaBus(
+  return track(new KafkaBus(
     { brokers: env('CURRICULUM_KAFKA_BROKERS').split(','), clientId: 'curriculum-dist-test', partitions: 2, heartbeatIntervalMs: 500, sessionTimeoutMs: 6000, ...config },
     { logger: testLogger, topicPrefix: iso.topicPrefix },
-  );
+  ));
 }
 
 export async function freePort(): Promise<number> {
@@ -85,6 +108,19 @@ export async function freePort(): Promise<number> {
       server.close(() => resolve(port));
     });
   });
+}
+
+/** Awaits a clean-up step, failing loudly (instead of hanging the test file) when it does not end. */
+export async function bounded(what: string, step: Promise<unknown> | undefined, ms = 30_000): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`${what} did not finish within ${ms} ms`)), ms);
+  });
+  try {
+    await Promise.race([step, timeout]);
+  } finally {
+    clearTimeout(timer);
+  }
 }
 
 export async function sleep(ms: number): Promise<void> {
@@ -101,16 +137,16 @@ export async function waitFor(what: string | (() => string), predicate: () => bo
 
 // ---- the spec and its reference run -------------------------------------------------------
 
-export function tinySpec(): unknown {
-  return parse(readFileSync(TINY_SPEC_FILE, 'utf8')) as unknown;
+export function faultSpec(): unknown {
+  return parse(readFileSync(SPEC_FILE, 'utf8')) as unknown;
 }
 
 /** run.start as the control plane publishes it (same topic, same shape). */
-export function runStartEvent(runId: string, spec: unknown = tinySpec()): AnyEvent {
+export function runStartEvent(runId: string, spec: unknown = faultSpec()): AnyEvent {
   return makeEvent(
     'run.start',
     { eventId: `test:run.start:${runId}`, runId, producer: 'distributed-test', sequence: 0, producedAt: new Date().toISOString() },
-    { spec, specSource: TINY_SPEC_FILE },
+    { spec, specSource: SPEC_FILE },
   ) as AnyEvent;
 }
 
@@ -128,13 +164,19 @@ export interface Reference {
 
 let reference: Promise<Reference> | undefined;
 
-/** The tiny spec's uninterrupted embedded run (the same service code on the memory bus). */
+/**
+ * The spec's uninterrupted embedded run (the same service code on the memory bus). Cached on disk
+ * for the files of one test-runner invocation (keyed by the runner's pid and the spec's text).
+ */
 export function referenceRun(): Promise<Reference> {
   reference ??= (async () => {
+    const specText = readFileSync(SPEC_FILE, 'utf8');
+    const cache = join(tmpdir(), `curriculum-dist-reference-${process.ppid}-${createHash('sha256').update(specText).digest('hex').slice(0, 16)}.json`);
+    if (existsSync(cache)) return JSON.parse(readFileSync(cache, 'utf8')) as Reference;
     const runsDir = mkdtempSync(join(tmpdir(), 'curriculum-dist-reference-'));
     const executed: string[] = [];
     const result = await runEmbedded({
-      specFile: TINY_SPEC_FILE,
+      specFile: SPEC_FILE,
       runsDir,
       runId: 'reference',
       logger: testLogger,
@@ -145,7 +187,9 @@ export function referenceRun(): Promise<Reference> {
       },
     });
     if (result.view.state !== 'completed') throw new Error(`reference run ended in ${result.view.state}`);
-    return { decisions: normalized('reference', readDecisions(result.runDir).map((d) => d.payload)), executed: [...new Set(executed)].sort() };
+    const ref = { decisions: normalized('reference', readDecisions(result.runDir).map((d) => d.payload)), executed: [...new Set(executed)].sort() };
+    writeFileSync(cache, JSON.stringify(ref));
+    return ref;
   })();
   return reference;
 }
@@ -224,12 +268,14 @@ export async function startExecutors(iso: Isolation): Promise<{ stop(): Promise<
   const common = { bus, checkpointRoot: iso.checkpointRoot, logger: testLogger, backend: BACKEND } as const;
   const trainer = await startTrainerService({ ...common, producer: 'trainer-0', groupId: `${iso.topicPrefix}curriculum-trainer` });
   const evaluator = await startEvaluatorService({ ...common, producer: 'evaluator-0', groupId: `${iso.topicPrefix}curriculum-evaluator` });
-  return {
-    async stop() {
+  let stopping: Promise<void> | undefined;
+  const stop = () =>
+    (stopping ??= (async () => {
       await Promise.allSettled([trainer.stop(), evaluator.stop()]);
       await bus.close();
-    },
-  };
+    })());
+  track({ close: stop });
+  return { stop };
 }
 
 /** `curriculum controller` in this process (the same start-up as the CLI's, minus signals). */
@@ -237,7 +283,10 @@ export async function startInProcessController(iso: Isolation, extra: Record<str
   const port = await freePort();
   const config = loadServiceConfig(serviceEnv(iso, { CURRICULUM_PORT: String(port), ...extra }), { needsRedis: true });
   const started = await startController(config, testLogger);
-  return { ...started, port };
+  let stopping: Promise<void> | undefined;
+  const stop = () => (stopping ??= started.stop());
+  track({ close: stop });
+  return { ...started, stop, port };
 }
 
 /** `node bin/curriculum.mjs controller` as a child process, its output kept for assertions. */
@@ -263,6 +312,7 @@ export class ControllerProcess {
     this.child.stdout?.on('data', keep);
     this.child.stderr?.on('data', keep);
     this.exited = new Promise((resolve) => this.child.once('exit', (code, signal) => resolve({ code, signal })));
+    track({ close: () => this.sigkill() });
   }
 
   get running(): boolean {
@@ -332,6 +382,7 @@ export async function scenario(label: string, options: { partitions?: number } =
   const bus = testBus(iso, { partitions: options.partitions ?? 2 });
   await bus.ensureTopics(ALL_TOPICS, { withDeadLetters: true });
   const watcher = new TopicWatcher(bus);
+  track({ close: () => watcher.stop() });
   await watcher.start();
   let executors: { stop(): Promise<void> } | undefined;
   return {
@@ -342,18 +393,67 @@ export async function scenario(label: string, options: { partitions?: number } =
       executors ??= await startExecutors(iso);
     },
     async close() {
-      await executors?.stop();
-      await watcher.stop();
-      await bus.close();
+      await bounded('stopping the trainer and evaluator', executors?.stop());
+      await bounded('stopping the topic watcher', watcher.stop());
+      await bounded('closing the test bus', bus.close());
     },
   };
 }
 
-/** The run's decisions as read from the decisions topic equal the reference, and each command was executed exactly once. */
-export function assertMatchesReference(watcher: TopicWatcher, runId: string, ref: Reference): void {
+/**
+ * The run's decisions as read from the decisions topic equal the reference, and each command was
+ * executed exactly once. Call once the run is terminal: it first waits for the last acks (their
+ * topic is read independently of the decisions) and a little longer for a duplicate to show.
+ */
+export async function assertMatchesReference(watcher: TopicWatcher, runId: string, ref: Reference): Promise<void> {
+  await waitFor(
+    () => `${ref.executed.length} executed commands of ${runId} (have ${watcher.executedPerCommand(runId).size})`,
+    () => watcher.executedPerCommand(runId).size >= ref.executed.length,
+    30_000,
+  ).catch(() => undefined); // the assertion below reports what is missing
+  await sleep(1000);
   assert.deepEqual(normalized(runId, watcher.decisions(runId)), ref.decisions, `${runId}: the decision log differs from the uninterrupted run's`);
   const executed = watcher.executedPerCommand(runId);
   const twice = [...executed].filter(([, n]) => n !== 1);
   assert.deepEqual(twice, [], `${runId}: commands executed more than once`);
   assert.deepEqual([...executed.keys()].sort(), ref.executed, `${runId}: the executed commands differ from the uninterrupted run's`);
+}
+
+// ---- restarting the shared servers ------------------------------------------------------------
+
+const execFileAsync = promisify(execFile);
+
+/**
+ * After a restart scenario (whatever its outcome): the shared server is running again and
+ * answers, so the tests of other files (and other engineers) find it as they left it.
+ * `probe` resolves once the server answers a real request.
+ */
+export async function ensureServerUp(ctl: string, probe: () => Promise<unknown>, timeoutMs = 180_000): Promise<void> {
+  const running = await execFileAsync(ctl, ['status'], { timeout: 30_000 }).then(
+    () => true,
+    () => false,
+  );
+  if (!running) await execFileAsync(ctl, ['start'], { timeout: timeoutMs });
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    try {
+      await probe();
+      return;
+    } catch (e) {
+      if (Date.now() > deadline) throw new Error(`${ctl}: the server does not answer after the restart scenario`, { cause: e });
+      await sleep(500);
+    }
+  }
+}
+
+/** Kafka answers a metadata request. */
+export async function kafkaAnswers(): Promise<void> {
+  const kafka = new Kafka({ clientId: 'curriculum-dist-probe', brokers: env('CURRICULUM_KAFKA_BROKERS').split(','), logLevel: logLevel.NOTHING, retry: { retries: 0 } });
+  const admin = kafka.admin();
+  try {
+    await admin.connect();
+    await admin.describeCluster();
+  } finally {
+    await admin.disconnect();
+  }
 }

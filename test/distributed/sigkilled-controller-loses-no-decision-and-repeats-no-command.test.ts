@@ -23,35 +23,53 @@ serviceTest(
       await s.startExecutors();
       const random = seededRandom(SEED);
       const port = await freePort();
-      controller = new ControllerProcess(s.iso, port);
+      // Every other running incarnation commits its offsets only every 50 events (CURRICULUM_KAFKA_COMMIT_EVERY):
+      // a kill then replays up to 49 events, which the offsets in Redis must fence.
+      const all: ControllerProcess[] = [];
+      const incarnation = (k: number) => {
+        const c = new ControllerProcess(s.iso, port, { CURRICULUM_KAFKA_COMMIT_EVERY: Math.floor(k / 2) % 2 === 0 ? '1' : '50' });
+        all.push(c);
+        return c;
+      };
+      controller = incarnation(0);
       await controller.ready();
       await s.bus.publish([runStartEvent(runId)]);
       const total = ref.decisions.length;
       const points: string[] = [];
       let midRun = 0;
       for (let i = 0; i < KILLS; i++) {
-        // Kill points spread over the run: after decision n (1 .. total-2) plus 0-400 ms.
-        const target = 1 + Math.floor((i * (total - 3)) / (KILLS - 1));
-        await waitFor(() => `decision ${target} of ${runId} (kill ${i + 1}); controller output:\n${controller?.output.slice(-3000) ?? ''}`, () => s.watcher.count(runId) >= target, 90_000);
-        const delay = Math.floor(random() * 400);
-        await sleep(delay);
-        const seen = s.watcher.count(runId);
+        let point: string;
+        if (i % 2 === 0) {
+          // A running controller: after decision n (spread over 1 .. total-4) plus 0-300 ms, so
+          // it dies mid-run wherever it is (idle, mid-transition, committing, relaying).
+          const target = 1 + Math.floor(((i / 2) * (total - 5)) / (KILLS / 2 - 1));
+          await waitFor(() => `decision ${target} of ${runId} (kill ${i + 1}); controller output:\n${controller?.output.slice(-3000) ?? ''}`, () => s.watcher.count(runId) >= target, 90_000);
+          const delay = Math.floor(random() * 300);
+          await sleep(delay);
+          point = `running, decision ${target}+${delay} ms`;
+        } else {
+          // A controller starting up: connecting, checking the store, relaying the outbox its
+          // predecessor left, joining the group (which waits out the dead member's session).
+          const delay = 300 + Math.floor(random() * 5000);
+          await sleep(delay);
+          point = `${controller.running && controller.output.includes('"controller started"') ? 'started' : 'starting'}, ${delay} ms after spawn`;
+        }
         if (!s.watcher.terminal(runId)) midRun++;
         await controller.sigkill();
-        points.push(`#${i + 1}: decision ${target}+${delay} ms (${seen} seen)`);
-        controller = new ControllerProcess(s.iso, port);
-        await controller.ready();
+        points.push(`#${i + 1} ${point} (${s.watcher.count(runId)} decisions seen)`);
+        controller = incarnation(i + 1);
+        if (i % 2 === 1) await controller.ready();
       }
+      await controller.ready();
       t.diagnostic(`seed ${SEED}; kills: ${points.join(', ')}`);
       await s.watcher.waitForTerminal(runId);
-      // Give a duplicate execution (which must not exist) the time to show up.
-      await sleep(1500);
 
       assert.equal(midRun, KILLS, 'every kill hit the run before its last decision');
-      assertMatchesReference(s.watcher, runId, ref);
+      await assertMatchesReference(s.watcher, runId, ref);
       t.diagnostic(
         `${s.watcher.decisionMessages} decision messages for ${s.watcher.count(runId)} decisions (re-relayed duplicates dropped by decisionId); ` +
-          `${s.watcher.acks.filter((a) => a.payload.outcome === 'duplicate').length} 'duplicate' acks (re-sent commands the executors recognised)`,
+          `${s.watcher.acks.filter((a) => a.payload.outcome === 'duplicate').length} 'duplicate' acks (re-sent commands the executors recognised); ` +
+          `${all.filter((c) => c.output.includes('relaying the outbox left by a previous controller')).length} incarnations relayed an outbox their killed predecessor had committed but not relayed`,
       );
     } finally {
       await controller?.terminate();

@@ -66,7 +66,8 @@ test('bad commands produce service.error events and both services carry on with 
     ['never-saved:evaluate', 'evaluator', 'CUR_CHECKPOINT_MISSING'],
     ['eval-unknown', 'evaluator', 'CUR_TASK_UNKNOWN'],
   ]);
-  const messages = serviceEvents().flatMap((e) => (e.type === 'service.error' ? [e.payload.message] : []));
+  // Only the trainer's own errors: the evaluator's interleave with them depending on load.
+  const messages = serviceEvents().flatMap((e) => (e.type === 'service.error' && e.payload.service === 'trainer' ? [e.payload.message] : []));
   assert.match(messages[0]!, /unknown task "add-9"/);
   assert.match(messages[2]!, /loss became (NaN|Infinity)/);
   // Errors carry deterministic ids derived from the command.

@@ -1,7 +1,7 @@
 // Kafka transport (distributed mode): the EventBus on Apache Kafka via kafkajs.
 
 /** The EventBus implementation, its options, and the extra subscribe hook `onCommit`. */
-export { KafkaBus, type KafkaBusOptions, type KafkaSubscribeOptions, type CommitNotice } from './kafka-bus.ts';
+export { KafkaBus, DLQ_CONSUMER_GROUP_HEADER, type KafkaBusOptions, type KafkaSubscribeOptions, type CommitNotice } from './kafka-bus.ts';
 /** Configuration schema (TypeBox), validation with defaults, and reading it from CURRICULUM_KAFKA_* variables. */
 export {
   KafkaBusConfig,

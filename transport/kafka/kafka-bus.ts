@@ -29,6 +29,9 @@ import { pinoLogCreator, kafkajsLogLevelFor } from './logger.ts';
 import { fetchCommittedOffsets, type CommittedOffset } from './offsets.ts';
 import { ensureTopicsExist } from './topics.ts';
 
+/** Dead-letter header naming the consumer group that rejected the message (beside transport/bus.ts's DLQ_HEADERS). */
+export const DLQ_CONSUMER_GROUP_HEADER = 'x-consumer-group';
+
 export interface KafkaBusOptions {
   logger?: Logger;
   /**
@@ -304,7 +307,7 @@ export class KafkaBus implements EventBus {
           return;
         }
         const letter: DeadLetter = { topic, partition, offset: message.offset, code: decoded.code, reason: decoded.reason };
-        await this.deadLetter(physicalTopic, message.key, value, headersToStrings(message.headers), letter);
+        await this.deadLetter(physicalTopic, message.key, value, headersToStrings(message.headers), letter, options.groupId);
         log.warn({ topic, partition, offset: message.offset, code: decoded.code, reason: decoded.reason }, 'message dead-lettered');
         options.onDeadLetter?.(letter);
       },
@@ -330,9 +333,12 @@ export class KafkaBus implements EventBus {
     return subscription;
   }
 
-  private async deadLetter(physicalTopic: string, key: Buffer | null, value: Buffer, original: Record<string, string>, letter: DeadLetter) {
+  private async deadLetter(physicalTopic: string, key: Buffer | null, value: Buffer, original: Record<string, string>, letter: DeadLetter, groupId: string) {
     const headers: Record<string, string> = {
       ...original,
+      // Every consumer group of a topic dead-letters the poison messages it reads (the
+      // controller and, on the feedback topic, the trainer's intake): the group tells the copies apart.
+      [DLQ_CONSUMER_GROUP_HEADER]: groupId,
       [DLQ_HEADERS.originTopic]: physicalTopic,
       [DLQ_HEADERS.originPartition]: String(letter.partition),
       [DLQ_HEADERS.originOffset]: letter.offset,

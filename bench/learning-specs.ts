@@ -1,0 +1,216 @@
+// The strategies of bench:learning, generated as spec variants of one base spec per ladder, so
+// every strategy shares model, optimizer, batch size, evaluation and the run's step budget, and
+// differs only in what the issue names: stages, teacher, reviews, reverts, gates, replay.
+import type { CurriculumSpecInput, Gate, StageSpec, TaskSpec, Teacher } from '../schemas/spec.ts';
+
+// Job order inside a seed: the pair the headline target compares first, so a matrix cut short by
+// the clock still has the most seeds where they matter.
+export const STRATEGIES = [
+  'uniform',
+  'full',
+  'naive',
+  'replay',
+  'tscl-window',
+  'exp3s',
+  'competence',
+  'full-no-review',
+  'full-no-revert',
+  'full-no-gates',
+] as const;
+export type Strategy = (typeof STRATEGIES)[number];
+
+/**
+ * --quick runs only these on the addition ladder: one sequence-model run costs 30-90 s on the
+ * shared two cores, so all ten strategies would not fit the ten-minute quick budget.
+ */
+export const QUICK_ADDITION_STRATEGIES: readonly Strategy[] = ['uniform', 'full', 'naive', 'tscl-window'];
+
+export type LadderName = 'addition' | 'permuted';
+
+export interface LadderConfig {
+  name: LadderName;
+  tasks: TaskSpec[];
+  /** Tasks of the milestone: every one of them at `milestoneAccuracy` held-out accuracy. */
+  milestoneTasks: string[];
+  milestoneAccuracy: number;
+  /** Stop the run when the milestone is reached (addition) or always train to the budget (continual). */
+  stopAtMilestone: boolean;
+  /** Run step budget, the same for every strategy. */
+  budgetSteps: number;
+  /** Stage budget of the staged strategies. */
+  stageSteps: number;
+  batchSize: number;
+  lessonSteps: number;
+  base: Pick<CurriculumSpecInput, 'model' | 'optimizer'>;
+  learningRate: StageSpec['learningRate'];
+  /** The gate threshold a staged strategy's new task must pass to advance. */
+  stageGate: number;
+  samplesPerTask: number;
+}
+
+/** Build the ladders; `quick` shrinks them so the whole matrix fits in minutes. */
+export function ladder(name: LadderName, quick: boolean): LadderConfig {
+  if (name === 'addition') {
+    const digits = quick ? 3 : 4;
+    const tasks: TaskSpec[] = Array.from({ length: digits }, (_, i) => ({
+      id: `add-${i + 1}`,
+      skill: 'addition',
+      difficulty: i + 1,
+      generator: { kind: 'addition', digits: i + 1, minDigits: 1 },
+    }));
+    return {
+      name,
+      tasks,
+      // The milestone of the issue: the easier lengths mastered (1-2 digits in quick mode, 1-3 in full).
+      milestoneTasks: tasks.slice(0, digits - 1).map((t) => t.id),
+      milestoneAccuracy: 0.9,
+      stopAtMilestone: true,
+      budgetSteps: quick ? 1500 : 3000,
+      stageSteps: quick ? 600 : 1000,
+      batchSize: 128,
+      lessonSteps: 60,
+      base: { model: { kind: 'seq2seq', cell: 'gru', units: 64 }, optimizer: { kind: 'adam', gradientClipNorm: 1 } },
+      learningRate: { kind: 'constant', value: 0.01, warmupSteps: 20 },
+      stageGate: 0.9,
+      samplesPerTask: 200,
+    };
+  }
+  const count = quick ? 5 : 10;
+  const tasks: TaskSpec[] = Array.from({ length: count }, (_, i) => ({
+    id: `perm-${i}`,
+    skill: 'digits',
+    difficulty: i + 1,
+    generator: { kind: 'permuted-digits', permutation: i, trainExamples: 1000 },
+  }));
+  const stageSteps = quick ? 80 : 150;
+  return {
+    name,
+    tasks,
+    milestoneTasks: tasks.map((t) => t.id),
+    milestoneAccuracy: 0.8,
+    stopAtMilestone: false,
+    budgetSteps: stageSteps * count,
+    stageSteps,
+    batchSize: 64,
+    lessonSteps: quick ? 40 : 50,
+    base: { model: { kind: 'mlp', hidden: [100, 100], activation: 'relu' }, optimizer: { kind: 'adam', gradientClipNorm: 1 } },
+    learningRate: { kind: 'constant', value: 0.002, warmupSteps: 10 },
+    stageGate: 0.8,
+    samplesPerTask: 200,
+  };
+}
+
+/**
+ * A gate that never passes, so the stage ends on its budget: with 200 held-out samples the Wilson
+ * lower bound at 0.999 confidence is at most 200 / (200 + 3.29^2) = 0.95, below the threshold.
+ */
+const NEVER: Gate = { metric: 'accuracy', suite: 'heldout', task: 'each', op: '>=', threshold: 0.999 };
+
+function oneStage(l: LadderConfig, teacher: Teacher): StageSpec[] {
+  return [
+    {
+      id: 'all-tasks',
+      tasks: l.tasks.map((t) => t.id),
+      teacher,
+      learningRate: l.learningRate,
+      advance: { gates: [NEVER], confidence: 0.999, consecutive: 1, minSteps: 0 },
+      maxSteps: l.budgetSteps,
+      budgetAction: 'stop',
+    },
+  ];
+}
+
+/**
+ * One stage per new task. `cumulative`: a stage trains every task so far (the addition ladder's
+ * curriculum) or only the new one (continual learning's sequence). `gated`: the stage advances
+ * when its new task passes the gate; otherwise only on its step budget.
+ */
+function staged(l: LadderConfig, opts: { cumulative: boolean; gated: boolean; adaptive: boolean }): StageSpec[] {
+  return l.tasks.map((task, i) => {
+    const ids = opts.cumulative ? l.tasks.slice(0, i + 1).map((t) => t.id) : [task.id];
+    const last = i === l.tasks.length - 1;
+    let teacher: Teacher;
+    if (!opts.adaptive || ids.length === 1) teacher = ids.length === 1 ? { kind: 'fixed', weights: { [task.id]: 1 }, floor: 0 } : { kind: 'uniform', floor: 0.02 };
+    else teacher = i === 1 ? { kind: 'tscl-window', window: 3, choice: 'epsilon-greedy', epsilon: 0.1, temperature: 0.05, floor: 0.02 } : { kind: 'exp3s', eta: 0.1, explorationRate: 0.05, shareRate: 0.001, reservoirSize: 500, floor: 0.02 };
+    const gate: Gate = { metric: 'accuracy', suite: 'heldout', task: task.id, op: '>=', threshold: l.stageGate };
+    return {
+      id: `stage-${i}`,
+      tasks: ids,
+      teacher,
+      learningRate: l.learningRate,
+      // On the addition ladder the last stage trains until the run budget (or the bench's milestone
+      // stop). In the continual sequence it is a stage like the others: spending the leftover budget
+      // on the last task alone would be fine-tuning on it, and forgetting everything else.
+      advance: opts.gated && !(last && l.stopAtMilestone) ? { gates: [gate], confidence: 0.95, consecutive: 1, minSteps: 0 } : { gates: [NEVER], confidence: 0.999, consecutive: 1, minSteps: 0 },
+      maxSteps: last && l.stopAtMilestone ? l.budgetSteps : l.stageSteps,
+      budgetAction: last ? 'stop' : 'advance',
+    };
+  });
+}
+
+export function strategySpec(l: LadderConfig, strategy: Strategy, seed: number): CurriculumSpecInput {
+  const all = l.tasks.map((t) => t.id);
+  const continual = l.name === 'permuted';
+  let stages: StageSpec[];
+  let reviewEnabled = false;
+  let reverts = false;
+  let replay = false;
+  switch (strategy) {
+    case 'uniform':
+      stages = oneStage(l, { kind: 'uniform', floor: 0.02 });
+      break;
+    case 'competence':
+      // Difficulty-ordered pacing reaching every task at 60% of the budget.
+      stages = oneStage(l, { kind: 'competence', initialCompetence: 0.1, rampSteps: Math.round(l.budgetSteps * 0.6), shape: 'sqrt', floor: 0.02 });
+      break;
+    case 'tscl-window':
+      stages = oneStage(l, { kind: 'tscl-window', window: 3, choice: 'epsilon-greedy', epsilon: 0.1, temperature: 0.05, floor: 0.02 });
+      break;
+    case 'exp3s':
+      stages = oneStage(l, { kind: 'exp3s', eta: 0.1, explorationRate: 0.05, shareRate: 0.001, reservoirSize: 500, floor: 0.02 });
+      break;
+    case 'naive':
+    case 'replay':
+      // A fixed hand-ordered sequence, one task at a time, each for its stage budget: plain fine-tuning.
+      stages = staged(l, { cumulative: false, gated: false, adaptive: false });
+      replay = strategy === 'replay';
+      break;
+    case 'full':
+    case 'full-no-review':
+    case 'full-no-revert':
+    case 'full-no-gates':
+      stages = staged(l, { cumulative: !continual, gated: strategy !== 'full-no-gates', adaptive: !continual });
+      reviewEnabled = strategy !== 'full-no-review';
+      reverts = strategy !== 'full-no-revert';
+      break;
+  }
+  const full = strategy.startsWith('full');
+  return {
+    apiVersion: 'curriculum/v1',
+    name: `bench-${l.name}-${strategy}`,
+    seed,
+    ...l.base,
+    training: {
+      batchSize: l.batchSize,
+      lessonSteps: l.lessonSteps,
+      metricsEvery: l.lessonSteps,
+      checkpointEvery: 0,
+      maxSteps: l.budgetSteps,
+      backend: 'wasm',
+      ...(replay ? { replay: { examplesPerTask: 256, fraction: 0.5 } } : {}),
+    },
+    tasks: l.tasks,
+    stages,
+    evaluation: { suites: ['heldout'], samplesPerTask: l.samplesPerTask, everyLessons: 1 },
+    review: { enabled: reviewEnabled, intervals: [1, 2, 4, 8], fraction: 0.3, retentionThreshold: l.stageGate },
+    regression: full
+      ? { forgetThreshold: 0.05, revertThreshold: 0.2, cooldownSteps: 500, maxReverts: reverts ? 3 : 0, hysteresis: 0.02 }
+      : // Baselines never react to forgetting: no forced reviews, no reverts.
+        { forgetThreshold: 0.99, revertThreshold: 1, cooldownSteps: 0, maxReverts: 0, hysteresis: 0 },
+    // Off everywhere: a plateau stop would end a baseline before its budget and blur "samples to milestone".
+    earlyStopping: { enabled: false, patience: 8, minDelta: 0.001 },
+    fairness: { maxGap: null, minSamples: 20 },
+    continual: { enabled: false, deploymentId: 'default', minFeedback: 50, errorRate: 0.2, heldoutDrift: 0.05, retrainSteps: 200, feedbackFraction: 0.5, feedbackHoldoutFraction: 0.2, maxRegression: 0.02, minFeedbackGain: 0, poolLimit: 5000 },
+    description: `bench:learning ${l.name} ${strategy}; tasks ${all.join(',')}`,
+  };
+}
