@@ -1,4 +1,7 @@
 // In-process state store for the embedded default and unit tests. Same fencing rules as Redis.
+// Snapshots are kept by reference, not copied: the controller core never mutates a snapshot it
+// was given (it returns new ones), and copying the whole snapshot per event was a quarter of
+// the in-memory runtime's CPU time (bench:controller profile).
 import { offsetIsAbove, offsetKey, type CommitInput, type CommitOutcome, type RunStore, type StoredRun } from './run-store.ts';
 
 export class MemoryRunStore implements RunStore {
@@ -7,7 +10,7 @@ export class MemoryRunStore implements RunStore {
 
   async load(runId: string): Promise<StoredRun | null> {
     const run = this.runs.get(runId);
-    return run ? structuredClone(run) : null;
+    return run ? { ...run } : null;
   }
 
   async commit(input: CommitInput): Promise<CommitOutcome> {
@@ -22,10 +25,10 @@ export class MemoryRunStore implements RunStore {
     const revision = (current?.revision ?? 0) + 1;
     this.runs.set(input.runId, {
       runId: input.runId,
-      snapshot: structuredClone(input.snapshot),
+      snapshot: input.snapshot,
       revision,
       appliedOffsets,
-      outbox: [...(current?.outbox ?? []), ...structuredClone(input.outbox)],
+      outbox: [...(current?.outbox ?? []), ...input.outbox],
     });
     return { status: 'committed', revision };
   }

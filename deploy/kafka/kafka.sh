@@ -48,7 +48,7 @@ running_pid() {
   local pid
   pid="$(cat "$pidfile")"
   # Only our broker: a recycled pid must never be signalled.
-  [[ -r "/proc/$pid/cmdline" ]] && tr '\0' ' ' <"/proc/$pid/cmdline" | grep -q "kafka.Kafka $props" || return 1
+  [[ -r "/proc/$pid/cmdline" ]] && tr '\0' ' ' <"/proc/$pid/cmdline" | grep "kafka.Kafka $props" >/dev/null || return 1
   echo "$pid"
 }
 
@@ -84,7 +84,9 @@ start() {
   setsid nohup java "${java_opts[@]}" -cp "$libs/*" kafka.Kafka "$props" >>"$logfile" 2>&1 </dev/null &
   echo $! >"$pidfile"
   local deadline=$((SECONDS + 90))
-  until tail -n "+$from" "$logfile" | grep -q "Kafka Server started"; do
+  # Not `grep -q`: it exits at the first match, tail dies of SIGPIPE (141) and pipefail turns a
+  # started broker into a failed check once the start-up log outgrows the pipe buffer.
+  until tail -n "+$from" "$logfile" | grep "Kafka Server started" >/dev/null; do
     if ! running_pid >/dev/null; then
       say "broker exited during start; last log lines:"
       tail -n 30 "$logfile" >&2

@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import { createHash, randomUUID } from 'node:crypto';
 import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
+import { createServer, Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { promisify } from 'node:util';
 import { Kafka, logLevel } from 'kafkajs';
@@ -50,7 +50,25 @@ after(async () => {
     await bounded('closing a leftover resource', resource.close()).catch((e: unknown) => console.error(e));
   }
   open.clear();
+  // Without the services the tests were skipped (or failed under CI=true): nothing to check.
+  if (!process.env.CURRICULUM_KAFKA_BROKERS || !process.env.CURRICULUM_REDIS_URL) return;
+  // A connection to the shared servers still open now is a leak (of this harness or of the
+  // transport's close()): it would keep this file's process, and the test run, alive for ever.
+  // Fail the file loudly, then cut the connections so the run goes on.
+  await sleep(500);
+  const ports = new Set([...env('CURRICULUM_KAFKA_BROKERS').split(','), env('CURRICULUM_REDIS_URL').replace(/^rediss?:\/\/(.*@)?/, '').replace(/\/.*$/, '')].map((a) => Number(a.split(':').pop())));
+  const leaked = activeSockets().filter((socket) => socket.remotePort !== undefined && ports.has(socket.remotePort));
+  if (leaked.length > 0) {
+    const where = leaked.map((socket) => `${socket.remoteAddress ?? '?'}:${socket.remotePort ?? '?'}`).join(', ');
+    for (const socket of leaked) socket.destroy();
+    throw new Error(`${leaked.length} connection(s) to Kafka/Redis still open after every resource was closed: ${where}`);
+  }
 });
+
+function activeSockets(): Socket[] {
+  const handles = (process as unknown as { _getActiveHandles?: () => unknown[] })._getActiveHandles?.() ?? [];
+  return handles.filter((h): h is Socket => h instanceof Socket);
+}
 
 export interface Isolation {
   /** Kafka topic (and consumer group) prefix. */
@@ -207,13 +225,19 @@ export class TopicWatcher {
   /** Every decision message read, duplicates included. */
   decisionMessages = 0;
   readonly acks: Array<EnvelopeOf<'command.ack'>> = [];
+  /** checkpoint.saved events seen per run (a controller input: the controller handles each as it arrives). */
+  readonly checkpoints = new Map<string, number>();
 
-  constructor(private readonly bus: KafkaBus) {}
+  /** `checkpoints`: also read the checkpoints topic (a controller input; off by default, since a reader of a topic dead-letters its poison too). */
+  constructor(
+    private readonly bus: KafkaBus,
+    private readonly options: { checkpoints?: boolean } = {},
+  ) {}
 
   async start(): Promise<void> {
     this.subscription = await this.bus.subscribe({
       groupId: `watcher-${randomUUID()}`,
-      topics: [TOPICS.decisions, TOPICS.serviceEvents],
+      topics: [TOPICS.decisions, TOPICS.serviceEvents, ...(this.options.checkpoints ? [TOPICS.checkpoints] : [])],
       handle: async ({ event }) => {
         if (event.type === 'decision') {
           this.decisionMessages++;
@@ -222,6 +246,8 @@ export class TopicWatcher {
           this.decisionsByRun.set(event.runId, byId);
         } else if (event.type === 'command.ack') {
           this.acks.push(event);
+        } else if (event.type === 'checkpoint.saved') {
+          this.checkpoints.set(event.runId, (this.checkpoints.get(event.runId) ?? 0) + 1);
         }
       },
     });
@@ -377,11 +403,11 @@ export interface Scenario {
   close(): Promise<void>;
 }
 
-export async function scenario(label: string, options: { partitions?: number } = {}): Promise<Scenario> {
+export async function scenario(label: string, options: { partitions?: number; watchCheckpoints?: boolean } = {}): Promise<Scenario> {
   const iso = isolation(label);
   const bus = testBus(iso, { partitions: options.partitions ?? 2 });
   await bus.ensureTopics(ALL_TOPICS, { withDeadLetters: true });
-  const watcher = new TopicWatcher(bus);
+  const watcher = new TopicWatcher(bus, { checkpoints: options.watchCheckpoints ?? false });
   track({ close: () => watcher.stop() });
   await watcher.start();
   let executors: { stop(): Promise<void> } | undefined;

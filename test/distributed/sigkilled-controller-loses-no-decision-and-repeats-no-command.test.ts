@@ -16,7 +16,7 @@ serviceTest(
   { env: [...KAFKA.env, ...REDIS.env], hint: KAFKA.hint },
   async (t) => {
     const ref = await referenceRun();
-    const s = await scenario('sigkill');
+    const s = await scenario('sigkill', { watchCheckpoints: true });
     const runId = 'run-sigkill';
     let controller: ControllerProcess | undefined;
     try {
@@ -40,13 +40,24 @@ serviceTest(
       for (let i = 0; i < KILLS; i++) {
         let point: string;
         if (i % 2 === 0) {
-          // A running controller: after decision n (spread over 1 .. total-4) plus 0-300 ms, so
-          // it dies mid-run wherever it is (idle, mid-transition, committing, relaying).
-          const target = 1 + Math.floor(((i / 2) * (total - 5)) / (KILLS / 2 - 1));
+          // A running controller: after decision n (spread over 1 .. total-12: an unloaded machine
+          // runs the last few decisions in well under a second) plus 0-200 ms, so it dies
+          // mid-run wherever it is (idle, mid-transition, committing, relaying).
+          const target = 1 + Math.floor(((i / 2) * (total - 13)) / (KILLS / 2 - 1));
           await waitFor(() => `decision ${target} of ${runId} (kill ${i + 1}); controller output:\n${controller?.output.slice(-3000) ?? ''}`, () => s.watcher.count(runId) >= target, 90_000);
-          const delay = Math.floor(random() * 300);
-          await sleep(delay);
-          point = `running, decision ${target}+${delay} ms`;
+          if (i % 4 === 0) {
+            const delay = Math.floor(random() * 200);
+            await sleep(delay);
+            point = `running, decision ${target}+${delay} ms`;
+          } else {
+            // Aim at the controller's few busy milliseconds: it is handling a checkpoint the
+            // moment one lands (load, transition, Redis commit, relay of the commands it causes).
+            const seen = s.watcher.checkpoints.get(runId) ?? 0;
+            await waitFor(`a checkpoint of ${runId}`, () => (s.watcher.checkpoints.get(runId) ?? 0) > seen || s.watcher.terminal(runId), 90_000);
+            const delay = Math.floor(random() * 30);
+            await sleep(delay);
+            point = `busy, checkpoint after decision ${target}+${delay} ms`;
+          }
         } else {
           // A controller starting up: connecting, checking the store, relaying the outbox its
           // predecessor left, joining the group (which waits out the dead member's session).
@@ -64,8 +75,8 @@ serviceTest(
       t.diagnostic(`seed ${SEED}; kills: ${points.join(', ')}`);
       await s.watcher.waitForTerminal(runId);
 
-      assert.equal(midRun, KILLS, 'every kill hit the run before its last decision');
       await assertMatchesReference(s.watcher, runId, ref);
+      assert.equal(midRun, KILLS, 'every kill hit the run before its last decision');
       t.diagnostic(
         `${s.watcher.decisionMessages} decision messages for ${s.watcher.count(runId)} decisions (re-relayed duplicates dropped by decisionId); ` +
           `${s.watcher.acks.filter((a) => a.payload.outcome === 'duplicate').length} 'duplicate' acks (re-sent commands the executors recognised); ` +
