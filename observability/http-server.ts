@@ -226,7 +226,6 @@ export function buildHttpServer(options: HttpServerOptions): FastifyInstance {
     bodyLimit: options.bodyLimit ?? 1024 * 1024,
     // Every request gets an id echoed in the log and in error bodies' log lines.
     requestIdHeader: 'x-request-id',
-    disableRequestLogging: false,
     ajv: {
       customOptions: {
         // Unknown fields are errors (not silently dropped), all errors are reported at once,
