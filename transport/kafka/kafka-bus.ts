@@ -109,6 +109,7 @@ export class KafkaBus implements EventBus {
   private healthy = false;
   private probing = false;
   private healthTimer: NodeJS.Timeout | undefined;
+  private probeAttempt: Promise<void> | undefined;
   private closed = false;
 
   /** Validates `config` (throws CUR_CONFIG_INVALID naming each bad field); connects lazily. */
@@ -371,12 +372,16 @@ export class KafkaBus implements EventBus {
   private async probe(): Promise<void> {
     if (this.probing || this.closed) return;
     this.probing = true;
+    // Kept so close() can wait for it: a probe that outlives its timeout would otherwise finish
+    // connecting after close() and leave a socket open (seen after broker restarts).
+    this.probeAttempt = (async () => {
+      await this.probeAdmin.connect();
+      await this.probeAdmin.describeCluster();
+    })();
+    this.probeAttempt.catch(() => undefined);
     try {
       await withTimeout(
-        (async () => {
-          await this.probeAdmin.connect();
-          await this.probeAdmin.describeCluster();
-        })(),
+        this.probeAttempt,
         Math.min(this.config.healthIntervalMs, this.config.requestTimeoutMs, 3000),
         'kafka health probe',
       );
@@ -394,6 +399,7 @@ export class KafkaBus implements EventBus {
     if (this.closed) return;
     this.closed = true;
     clearInterval(this.healthTimer);
+    if (this.probeAttempt) await withTimeout(this.probeAttempt, 10_000, 'kafka health probe at close').catch(() => undefined);
     await Promise.allSettled([...this.subscriptions].map((s) => s.stop()));
     await Promise.allSettled([this.producer.disconnect(), this.admin.disconnect(), this.probeAdmin.disconnect()]);
   }
