@@ -15,6 +15,7 @@ import { CurriculumError, isCurriculumError } from '../../schemas/errors.ts';
 import { offsetKey, type CommitInput, type CommitOutcome, type RunStore, type StoredRun } from '../run-store.ts';
 import { parseRedisStoreConfig, type RedisStoreConfig } from './config.ts';
 import { KeyLayout } from './keys.ts';
+import { withTimeout } from '../../transport/with-timeout.ts';
 
 const lua = (name: string) => readFileSync(new URL(`./lua/${name}.lua`, import.meta.url), 'utf8');
 
@@ -58,13 +59,6 @@ function canonicalOffset(offset: string): string {
     throw new TypeError(`source offset ${JSON.stringify(offset)} is not a non-negative integer`);
   }
   return BigInt(offset).toString();
-}
-
-function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T | 'timeout'> {
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<'timeout'>((resolve) => (timer = setTimeout(() => resolve('timeout'), ms)));
-  promise.catch(() => undefined);
-  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
 }
 
 export class RedisRunStore implements RunStore {
@@ -197,7 +191,7 @@ export class RedisRunStore implements RunStore {
   /** True when Redis answers within a second (for /readyz); never throws. */
   async ping(): Promise<boolean> {
     try {
-      return (await withTimeout(this.redis.ping(), 1000)) === 'PONG';
+      return (await withTimeout(this.redis.ping(), 1000, 'redis ping')) === 'PONG';
     } catch {
       return false;
     }

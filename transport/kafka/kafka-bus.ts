@@ -28,6 +28,7 @@ import { parseKafkaBusConfig, type KafkaBusConfig, type ResolvedKafkaBusConfig }
 import { pinoLogCreator, kafkajsLogLevelFor } from './logger.ts';
 import { fetchCommittedOffsets, type CommittedOffset } from './offsets.ts';
 import { ensureTopicsExist } from './topics.ts';
+import { withTimeout } from '../with-timeout.ts';
 
 /** Dead-letter header naming the consumer group that rejected the message (beside transport/bus.ts's DLQ_HEADERS). */
 export const DLQ_CONSUMER_GROUP_HEADER = 'x-consumer-group';
@@ -80,16 +81,6 @@ function toTls(tls: KafkaBusConfig['tls']): KafkaConfig['ssl'] {
   if (tls.servername) options.servername = tls.servername;
   if (tls.rejectUnauthorized !== undefined) options.rejectUnauthorized = tls.rejectUnauthorized;
   return options;
-}
-
-function withTimeout<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`${what} timed out after ${ms} ms`)), ms);
-  });
-  // The losing promise may still reject later; swallow that so it is not an unhandled rejection.
-  promise.catch(() => undefined);
-  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
 }
 
 export class KafkaBus implements EventBus {
