@@ -29,10 +29,9 @@ props="$home/server.properties"
 pidfile="$home/kafka.pid"
 logfile="$home/kafka.log"
 
-# True when something accepts connections on the port (bash's /dev/tcp, no extra tools).
-port_busy() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
-
 say() { echo "kafka: $*" >&2; }
+# shellcheck source=../lib/daemon.sh
+source "$here/../lib/daemon.sh"
 
 install() {
   if compgen -G "$libs/kafka_2.13-*.jar" >/dev/null; then return 0; fi
@@ -43,14 +42,7 @@ install() {
     -DoutputDirectory="$libs" -DincludeScope=runtime
 }
 
-running_pid() {
-  [[ -f "$pidfile" ]] || return 1
-  local pid
-  pid="$(cat "$pidfile")"
-  # Only our broker: a recycled pid must never be signalled.
-  [[ -r "/proc/$pid/cmdline" ]] && tr '\0' ' ' <"/proc/$pid/cmdline" | grep "kafka.Kafka $props" >/dev/null || return 1
-  echo "$pid"
-}
+running_pid() { pid_matching "kafka.Kafka $props"; }
 
 write_config() {
   mkdir -p "$home" "$data"
@@ -102,31 +94,17 @@ stop() {
   local pid
   if ! pid="$(running_pid)"; then rm -f "$pidfile"; return 0; fi
   kill -TERM "$pid" 2>/dev/null || true
-  local deadline=$((SECONDS + 30))
-  while kill -0 "$pid" 2>/dev/null; do
-    if ((SECONDS > deadline)); then say "no exit after 30 s, killing"; kill -KILL "$pid" 2>/dev/null || true; fi
-    sleep 0.1
-  done
-  rm -f "$pidfile"
+  wait_exit "$pid" 30
   say "stopped"
-}
-
-hard_kill() {
-  local pid
-  if ! pid="$(running_pid)"; then return 0; fi
-  kill -KILL "$pid" 2>/dev/null || true
-  while kill -0 "$pid" 2>/dev/null; do sleep 0.05; done
-  rm -f "$pidfile"
-  say "killed"
 }
 
 case "${1:-}" in
   install) install ;;
   start) start ;;
   stop) stop ;;
-  kill) hard_kill ;;
+  kill) kill_hard "$(running_pid || true)" ;;
   restart) stop; start ;;
-  status) if pid="$(running_pid)"; then say "running (pid $pid)"; else say "not running"; exit 1; fi ;;
+  status) report_status ;;
   reset) stop; rm -rf "$data" ;;
   brokers) echo "127.0.0.1:$port" ;;
   sasl-brokers) echo "127.0.0.1:$sasl_port" ;;

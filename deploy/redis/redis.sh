@@ -24,23 +24,16 @@ data="$home/data"
 pidfile="$home/redis.pid"
 logfile="$home/redis.log"
 
-# True when something accepts connections on the port (bash's /dev/tcp, no extra tools).
-port_busy() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
-
 say() { echo "redis: $*" >&2; }
+# shellcheck source=../lib/daemon.sh
+source "$here/../lib/daemon.sh"
 
 cli() {
   if [[ -n "$password" ]]; then REDISCLI_AUTH="$password" redis-cli -h 127.0.0.1 -p "$port" "$@"
   else redis-cli -h 127.0.0.1 -p "$port" "$@"; fi
 }
 
-running_pid() {
-  [[ -f "$pidfile" ]] || return 1
-  local pid
-  pid="$(cat "$pidfile")"
-  [[ -r "/proc/$pid/cmdline" ]] && tr '\0' ' ' <"/proc/$pid/cmdline" | grep "redis-server 127.0.0.1:$port" >/dev/null || return 1
-  echo "$pid"
-}
+running_pid() { pid_matching "redis-server 127.0.0.1:$port"; }
 
 start() {
   if pid="$(running_pid)"; then say "already running (pid $pid)"; return 0; fi
@@ -62,26 +55,12 @@ start() {
   say "ready on 127.0.0.1:$port (pid $(cat "$pidfile"))"
 }
 
-wait_exit() {
-  local pid="$1"
-  while kill -0 "$pid" 2>/dev/null; do sleep 0.05; done
-  rm -f "$pidfile"
-}
-
 stop() {
   local pid
   if ! pid="$(running_pid)"; then rm -f "$pidfile"; return 0; fi
   cli shutdown >/dev/null 2>&1 || kill -TERM "$pid" 2>/dev/null || true
   wait_exit "$pid"
   say "stopped"
-}
-
-hard_kill() {
-  local pid
-  if ! pid="$(running_pid)"; then return 0; fi
-  kill -KILL "$pid" 2>/dev/null || true
-  wait_exit "$pid"
-  say "killed"
 }
 
 url() {
@@ -91,9 +70,9 @@ url() {
 case "${1:-}" in
   start) start ;;
   stop) stop ;;
-  kill) hard_kill ;;
+  kill) kill_hard "$(running_pid || true)" ;;
   restart) stop; start ;;
-  status) if pid="$(running_pid)"; then say "running (pid $pid)"; else say "not running"; exit 1; fi ;;
+  status) report_status ;;
   reset) stop; rm -rf "$data" ;;
   url) url ;;
   *) echo "usage: $0 start|stop|kill|restart|status|reset|url" >&2; exit 2 ;;
