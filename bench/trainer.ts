@@ -4,13 +4,14 @@
 //   npm run bench:trainer [-- --steps 120] [--quick]
 //
 // "Harness" is the real Trainer executing a lesson.start command (on-the-fly sampling from the
-// task generators, per-example loss and exact-match for per-task metrics, learning-rate schedule,
-// metrics events, the lesson-end checkpoint on disk), timed end to end. "Bare" is the minimal
-// TF.js loop a person would write: the same model (buildModel, same seed), the same optimizer and
-// loss, over batches drawn beforehand from the same sampler, `optimizer.minimize` and a loss read
-// back per step. Gradient clipping is off on both sides (it is extra math, not overhead), so the
-// difference is what the harness adds. Bare and harness alternate three times and the medians are
-// compared, because the two cores are shared and load drifts during a run.
+// task generators, per-example loss and exact-match for per-task metrics, read back once per
+// metrics window, the gradient norm the metrics report, learning-rate schedule, metrics events,
+// the lesson-end checkpoint on disk), timed end to end. "Bare" is the minimal TF.js loop a person
+// would write: the same model (buildModel, same seed), the same optimizer and loss, over batches
+// drawn beforehand from the same sampler (so sampling counts as harness cost), `optimizer.minimize`
+// and a loss read back per step. Gradient clipping is off on both sides (it is extra math, not
+// overhead), so the difference is what the harness adds. Bare and harness alternate (5 rounds,
+// 3 with --quick) and the medians are compared, because the cores are shared and load drifts.
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import * as os from 'node:os';
 import { dirname, join } from 'node:path';

@@ -34,7 +34,7 @@ export const TrainerMetricsPayload = Type.Object(
     step: Step,
     tasks: Type.Record(Type.String(), TaskTrainingMetrics, { description: 'per task, over the last window' }),
     learningRate: NonNegative('learning rate at this step'),
-    gradientNorm: NonNegative('global gradient norm before clipping'),
+    gradientNorm: NonNegative('global gradient norm before clipping: the mean over the window\'s steps when clipping is on, the publishing step\'s own when it is off (computing it every step costs 6-11% of a small model\'s step)'),
     samplesPerSecond: NonNegative('throughput over the window'),
     backend: Type.String({ description: 'TensorFlow.js backend in use' }),
   },

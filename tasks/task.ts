@@ -33,6 +33,12 @@ export interface Task {
   /** One training example with the task's noise and balancing options applied. */
   trainingExample(rng: Random): Example;
   /**
+   * Optional allocation-free form of trainingExample, for the batch sampler's hot loop: writes
+   * the very example trainingExample would return (same draws from `rng`, same values) into a
+   * batch's buffers at the given offsets.
+   */
+  writeTrainingExample?(rng: Random, x: Float32Array, xOffset: number, y: Int32Array, yOffset: number): void;
+  /**
    * A fixed evaluation set: the same (suite, n, seed) always gives the same examples. The
    * seed comes from a stream never used for training; data-backed tasks draw from rows
    * that training never sees.

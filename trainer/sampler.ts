@@ -52,6 +52,12 @@ export class BatchSampler {
         }
       }
       const task = this.tasks[this.rng.weighted(this.weights)] as Task;
+      if (!this.replay && task.writeTrainingExample) {
+        // Straight into the batch (replay needs the example as its own copy, so it takes the other path).
+        task.writeTrainingExample(this.rng, x, i * inputSize, y, i * positions);
+        taskOf.push(task.id);
+        continue;
+      }
       const example = task.trainingExample(this.rng);
       x.set(example.input, i * inputSize);
       y.set(example.target, i * positions);

@@ -27,6 +27,7 @@ import { withFeedback, type LessonSampler } from './feedback-mix.ts';
 import { feedbackPoolFile } from '../tasks/feedback-pool.ts';
 import { ReplayBuffer } from './replay-buffer.ts';
 import { learningRateAt } from './schedule.ts';
+import { WindowMetrics } from './step-metrics.ts';
 import { trainStep } from './train-step.ts';
 
 export const TRAINER_SERVICE = 'trainer';
@@ -47,8 +48,6 @@ export interface TrainerOptions {
   emit: (events: AnyEvent[]) => Promise<void>;
   logger: Logger;
 }
-
-type TaskWindow = { lossSum: number; correct: number; samples: number };
 
 export class Trainer {
   private readonly runs = new Map<string, RunModel>();
@@ -214,82 +213,77 @@ export class Trainer {
     const batchSize = p.run.batchSize;
     const clip = p.run.optimizer.gradientClipNorm ?? 1;
     let parent = p.fromCheckpointId;
-    let window = new Map<string, TaskWindow>();
+    // Per-task figures stay on the backend until the window publishes (trainer/step-metrics.ts).
+    const window = new WindowMetrics(p.lessonId);
     let windowStart = performance.now();
     let windowSamples = 0;
-    let windowNorm = 0;
-    let windowSteps = 0;
     const started = performance.now();
-    for (let i = 0; i < p.steps; i++) {
-      const step = p.startStep + i + 1;
-      const lr = learningRateAt(p.learningRate, p.scheduleOffsetSteps + i) * (p.learningRateScale ?? 1);
-      setLearningRate(state.optimizer, lr);
-      const batch = sampler.next(batchSize);
-      const result = trainStep(state.model, state.optimizer, state.encoding, batch, batchSize, clip);
-      if (!Number.isFinite(result.loss) || !Number.isFinite(result.gradientNorm)) {
-        throw new CurriculumError('CUR_TRAINING_NAN', `lesson ${p.lessonId}: the loss became ${result.loss} at step ${step}; the lesson was abandoned`);
+    try {
+      for (let i = 0; i < p.steps; i++) {
+        const step = p.startStep + i + 1;
+        const last = i === p.steps - 1;
+        const publishes = (i + 1) % p.metricsEvery === 0 || last;
+        const lr = learningRateAt(p.learningRate, p.scheduleOffsetSteps + i) * (p.learningRateScale ?? 1);
+        setLearningRate(state.optimizer, lr);
+        const batch = sampler.next(batchSize);
+        // Without clipping the norm is only reported, so only the publishing step measures it
+        // (a reduction over every weight is a real share of a small model's step).
+        const result = trainStep(state.model, state.optimizer, state.encoding, batch, batchSize, { clipNorm: clip, measureNorm: publishes });
+        window.add(step, batch.taskOf, result);
+        state.checkpointId = null;
+        if (!Number.isFinite(result.loss)) {
+          // A non-finite gradient norm of an earlier step is the first cause: flush reports it.
+          window.flush();
+          throw new CurriculumError('CUR_TRAINING_NAN', `lesson ${p.lessonId}: the loss became ${result.loss} at step ${step}; the lesson was abandoned`);
+        }
+        windowSamples += batchSize;
+        if (publishes) {
+          const figures = window.take();
+          const seconds = Math.max(1e-9, (performance.now() - windowStart) / 1000);
+          const metrics: TrainerMetrics = {
+            lessonId: p.lessonId,
+            commandId: p.commandId,
+            branch: p.branch,
+            step,
+            tasks: figures.tasks,
+            learningRate: lr,
+            gradientNorm: figures.gradientNorm,
+            samplesPerSecond: windowSamples / seconds,
+            backend: this.options.backend,
+          };
+          await emit([events.make('trainer.metrics', runId, `${p.commandId}:metrics:${step}`, metrics)]);
+          windowSamples = 0;
+          // Let the event loop breathe (bus heartbeats, HTTP) between windows of synchronous math.
+          await new Promise<void>((resolve) => setImmediate(resolve));
+          windowStart = performance.now();
+        }
+        if (last || (i + 1) % p.checkpointEvery === 0) {
+          const checkpointId = last ? endId : checkpointIdFor(p.lessonId, step);
+          const dir = checkpointDir(checkpointRoot, runId, checkpointId);
+          const meta: CheckpointMeta = {
+            checkpointId,
+            parentCheckpointId: parent,
+            runId,
+            lessonId: p.lessonId,
+            commandId: p.commandId,
+            branch: p.branch,
+            step,
+            lessonComplete: last,
+            optimizer: state.optimizerKind,
+            encoding: state.encoding,
+          };
+          await saveCheckpoint(dir, meta, state.model, state.optimizer, {
+            samplerSeed: p.samplerSeed,
+            lessonStep: i + 1,
+            random: sampler.rng.state(),
+          });
+          state.checkpointId = checkpointId;
+          parent = checkpointId;
+          await emit([this.savedEvent(runId, meta, dir, last ? `${p.commandId}:checkpoint` : `${p.commandId}:checkpoint:${step}`)]);
+        }
       }
-      state.checkpointId = null;
-      batch.taskOf.forEach((task, k) => {
-        const w = window.get(task) ?? { lossSum: 0, correct: 0, samples: 0 };
-        w.lossSum += result.losses[k] ?? 0;
-        w.correct += result.correct[k] ?? 0;
-        w.samples += 1;
-        window.set(task, w);
-      });
-      windowSamples += batchSize;
-      windowNorm += result.gradientNorm;
-      windowSteps += 1;
-      const last = i === p.steps - 1;
-      if ((i + 1) % p.metricsEvery === 0 || last) {
-        const seconds = Math.max(1e-9, (performance.now() - windowStart) / 1000);
-        const metrics: TrainerMetrics = {
-          lessonId: p.lessonId,
-          commandId: p.commandId,
-          branch: p.branch,
-          step,
-          tasks: Object.fromEntries(
-            // float32 log-softmax can round a near-certain answer's loss a hair below zero
-            [...window].map(([task, w]) => [task, { loss: Math.max(0, w.lossSum / w.samples), accuracy: w.correct / w.samples, samples: w.samples }]),
-          ),
-          learningRate: lr,
-          gradientNorm: windowNorm / windowSteps,
-          samplesPerSecond: windowSamples / seconds,
-          backend: this.options.backend,
-        };
-        await emit([events.make('trainer.metrics', runId, `${p.commandId}:metrics:${step}`, metrics)]);
-        window = new Map();
-        windowSamples = 0;
-        windowNorm = 0;
-        windowSteps = 0;
-        // Let the event loop breathe (bus heartbeats, HTTP) between windows of synchronous math.
-        await new Promise<void>((resolve) => setImmediate(resolve));
-        windowStart = performance.now();
-      }
-      if (last || (i + 1) % p.checkpointEvery === 0) {
-        const checkpointId = last ? endId : checkpointIdFor(p.lessonId, step);
-        const dir = checkpointDir(checkpointRoot, runId, checkpointId);
-        const meta: CheckpointMeta = {
-          checkpointId,
-          parentCheckpointId: parent,
-          runId,
-          lessonId: p.lessonId,
-          commandId: p.commandId,
-          branch: p.branch,
-          step,
-          lessonComplete: last,
-          optimizer: state.optimizerKind,
-          encoding: state.encoding,
-        };
-        await saveCheckpoint(dir, meta, state.model, state.optimizer, {
-          samplerSeed: p.samplerSeed,
-          lessonStep: i + 1,
-          random: sampler.rng.state(),
-        });
-        state.checkpointId = checkpointId;
-        parent = checkpointId;
-        await emit([this.savedEvent(runId, meta, dir, last ? `${p.commandId}:checkpoint` : `${p.commandId}:checkpoint:${step}`)]);
-      }
+    } finally {
+      window.dispose();
     }
     logger.info(
       { runId, lessonId: p.lessonId, steps: p.steps, seconds: (performance.now() - started) / 1000, checkpointId: endId },
