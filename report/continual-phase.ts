@@ -1,8 +1,9 @@
 // The continual phase in the report: after the last stage, each retraining cycle with what
 // triggered it, how the candidate scored on the feedback hold-out against the deployed model,
-// whether a mastered task regressed, and the promotion decision with its reasons. Drift checks
-// of the deployed model are listed too. Everything is read from the decision log and the
-// evaluation results, so a report of a still-running run shows the cycles so far.
+// whether a mastered task regressed, the mastered tasks it rehearsed and how their Leitner boxes
+// moved, and the promotion decision with its reasons. Drift checks of the deployed model are
+// listed too. Everything is read from the decision log and the evaluation results, so a report of
+// a still-running run shows the cycles so far.
 import type { Decision, EvaluationResults } from '../schemas/events.ts';
 import type { ResolvedSpec } from '../schemas/spec.ts';
 import { html, type Html } from './html.ts';
@@ -20,6 +21,18 @@ export interface ContinualCycle {
   worstDrop: number | null;
   failed: string[];
   checkpoint: string | null;
+  /** Rehearsed mastered tasks and their Leitner box moves, as judged on the candidate. */
+  rehearsed: { task: string; retained: boolean; from: number | null; to: number | null }[];
+}
+
+const BOX_MOVE = /box (\d+) -> (\d+)/;
+
+function rehearsedOf(decision: Decision): ContinualCycle['rehearsed'] {
+  return decision.reasons.flatMap((r) => {
+    if ((r.code !== 'review.retained' && r.code !== 'review.forgotten') || r.task === undefined) return [];
+    const move = BOX_MOVE.exec(r.message);
+    return [{ task: r.task, retained: r.holds, from: move ? Number(move[1]) : null, to: move ? Number(move[2]) : null }];
+  });
 }
 
 /** Retraining cycles in log order: a retrain decision, then its promote or reject. */
@@ -30,13 +43,15 @@ export function continualCycles(decisions: readonly Decision[], feedbackResults:
   for (const d of decisions) {
     if (d.kind === 'retrain') {
       const held = d.reasons.filter((r) => r.holds).map((r) => r.code.replace(/^continual\./, ''));
-      open = { step: d.step, trigger: held.join(', ') || 'retrain', outcome: 'pending', candidateAccuracy: null, deployedAccuracy: null, holdoutItems: null, worstDrop: null, failed: [], checkpoint: null };
+      open = { step: d.step, trigger: held.join(', ') || 'retrain', outcome: 'pending', candidateAccuracy: null, deployedAccuracy: null, holdoutItems: null, worstDrop: null, failed: [], checkpoint: null, rehearsed: [] };
       cycles.push(open);
     } else if ((d.kind === 'promote' || d.kind === 'reject') && open) {
       open.outcome = d.kind;
       const drops = d.reasons.filter((r) => r.code === 'continual.regression').map((r) => r.value ?? 0);
       open.worstDrop = drops.length > 0 ? Math.max(...drops) : null;
-      open.failed = d.reasons.filter((r) => !r.holds).map((r) => r.code);
+      // Box moves are context, not a promotion gate: a forgotten rehearsal is shown in its own column.
+      open.failed = d.reasons.filter((r) => !r.holds && !r.code.startsWith('review.')).map((r) => r.code);
+      open.rehearsed = rehearsedOf(d);
       const named = d.reasons.find((r) => r.code === 'continual.promoted-checkpoint');
       open.checkpoint = named ? named.message.replace(/^deploy /, '') : null;
       // Each decided cycle consumed the next feedback evaluation that scored the deployed model too.
@@ -70,14 +85,15 @@ export function continualPhaseSection(data: RunData, spec: ResolvedSpec | null):
       : chartFigure({
           name: 'continual-phase-cycles',
           title: `${cycles.length} retraining cycle(s): ${promotions} promoted, ${rejections} rejected`,
-          subtitle: 'feedback hold-out accuracy of the candidate against the deployed model on the same items; worst held-out drop of a mastered task',
+          subtitle: 'feedback hold-out accuracy of the candidate against the deployed model on the same items; worst held-out drop of a mastered task; the mastered tasks the retraining rehearsed, their Leitner box move and whether the candidate retained them',
           points: cycles.length,
-          body: html`<table><thead><tr><th class="num">step</th><th>trigger</th><th class="num">hold-out items</th><th class="num">candidate</th><th class="num">deployed</th><th class="num">gain</th><th class="num">worst drop</th><th>decision</th></tr></thead><tbody>
+          body: html`<table><thead><tr><th class="num">step</th><th>trigger</th><th class="num">hold-out items</th><th class="num">candidate</th><th class="num">deployed</th><th class="num">gain</th><th class="num">worst drop</th><th>rehearsed (Leitner box)</th><th>decision</th></tr></thead><tbody>
 ${cycles.map(
   (y) => html`<tr><td class="num">${formatInteger(y.step)}</td><td>${y.trigger}</td><td class="num">${y.holdoutItems === null ? '–' : formatInteger(y.holdoutItems)}</td>
 <td class="num">${formatPercent(y.candidateAccuracy)}</td><td class="num">${formatPercent(y.deployedAccuracy)}</td>
 <td class="num">${y.candidateAccuracy !== null && y.deployedAccuracy !== null ? formatPoints(y.candidateAccuracy - y.deployedAccuracy) : '–'}</td>
 <td class="num">${y.worstDrop === null ? '–' : formatPoints(-y.worstDrop)}</td>
+<td>${y.rehearsed.length === 0 ? '–' : y.rehearsed.map((r) => html`<span class="tag tag-${r.retained ? 'promote' : 'reject'}">${r.task}${r.from !== null ? ` ${r.from}→${r.to ?? '?'}` : ''} ${r.retained ? 'retained' : 'forgotten'}</span> `)}</td>
 <td><span class="tag tag-${y.outcome}">${y.outcome}</span>${y.checkpoint ? html` <code>${y.checkpoint}</code>` : ''}${y.failed.length > 0 ? html` <em>${y.failed.join(', ')}</em>` : ''}</td></tr>`,
 )}
 </tbody></table>`,

@@ -212,6 +212,15 @@ export const RegressionPolicy = Obj({
   cooldownSteps: Type.Integer({ minimum: 0, default: 500, description: 'steps after a revert during which no other revert happens' }),
   maxReverts: Type.Integer({ minimum: 0, default: 3 }),
   hysteresis: Fraction(0.02, 'a regressed task counts as recovered only this far above the forget threshold'),
+  // No default: a spec (or a stored snapshot's spec) without it keeps the behaviour it was run with.
+  revertNetLoss: Type.Optional(
+    Type.Number({
+      minimum: 0,
+      maximum: 1,
+      description:
+        'revert only on a net loss: the revert target must beat the current model by at least this much mean held-out accuracy over the tasks trained so far (tasks the target never trained on count at their accuracy before training); a severe drop without that net loss (forgetting while a new task improves) gets a regression review instead (absent: any severe drop reverts)',
+    }),
+  ),
 });
 
 export const EarlyStoppingPolicy = Obj({

@@ -5,16 +5,17 @@
 //   - error rate: at least minFeedback/5 new items whose reported predictions miss at >= errorRate,
 //   - drift: every driftCheckEvery items the deployed model is scored on the feedback hold-out;
 //     its held-out accuracy at deployment minus that score >= heldoutDrift.
-// The candidate is trained from the deployed checkpoint on feedback mixed with reviews of the
-// mastered tasks, then evaluated on the usual suites plus 'feedback' (the pool's hold-out, scored
+// The candidate is trained from the deployed checkpoint on feedback mixed with spaced reviews of
+// the mastered tasks (the Leitner schedule picks them, lesson-plan.ts), then evaluated on the usual suites plus 'feedback' (the pool's hold-out, scored
 // on the candidate and on the deployed model). It is promoted only if no trained task lost more
 // than maxRegression of held-out accuracy against the deployed model and the feedback accuracy
 // beats the deployed model's by more than minFeedbackGain; otherwise it is rejected and the
-// trainer reverts to the deployed checkpoint.
+// trainer reverts to the deployed checkpoint. Either way the rehearsed tasks' boxes move.
 import type { Feedback, Reason } from '../../schemas/events.ts';
 import { fire, label, sendEvaluate, type Draft } from './engine.ts';
 import { emitCommand, emitDecision, nextCommandId } from './envelopes.ts';
 import { pooled } from './policies/gates.ts';
+import { updateReviewed } from './policies/review.ts';
 import { mean } from './stats.ts';
 import type { EvaluationInFlight } from './snapshot.ts';
 import { tasksUpTo } from './lesson-plan.ts';
@@ -191,16 +192,21 @@ export function decideCandidate(d: Draft, ev: EvaluationInFlight): void {
     });
   }
   const promote = reasons.every((r) => r.holds);
+  // Context after the verdict's own reasons (metrics count a rejection under its first failing one).
+  const boxes = updateReviewedBoxes(d, ev, promote);
   if (promote) {
     c.deployedCheckpointId = ev.checkpointId;
     c.deployedStep = ev.step;
     c.deployedHeldout = Object.fromEntries(Object.entries(heldout).map(([t, m]) => [t, m.accuracy]));
     c.promotions += 1;
     c.lastDriftCheckAt = c.feedbackTotal;
-    fire(d, { type: 'PROMOTE' }, { kind: 'promote', reasons: [promotionReason(ev.checkpointId), ...reasons] });
+    fire(d, { type: 'PROMOTE' }, { kind: 'promote', reasons: [promotionReason(ev.checkpointId), ...reasons, ...boxes] });
     return;
   }
   c.rejections += 1;
+  // recordEvaluation stored the candidate's accuracies; the model that stays deployed is the
+  // previous one, so the run's view (describeRun, regression checks) goes back to its figures.
+  for (const [task, accuracy] of Object.entries(c.deployedHeldout)) d.data.heldout[task] = accuracy;
   // Decisive reasons first (metrics count a rejection under its first failing reason).
   const ordered = [...reasons.filter((r) => !r.holds), ...reasons.filter((r) => r.holds)];
   // The candidate's line is abandoned: the run continues from the deployed model on a new branch.
@@ -210,7 +216,7 @@ export function decideCandidate(d: Draft, ev: EvaluationInFlight): void {
     d.data.step = c.deployedStep;
     d.data.lastCheckpoint = { checkpointId: deployed, step: c.deployedStep, branch: d.data.branch };
   }
-  fire(d, { type: 'REJECT' }, { kind: 'reject', reasons: ordered });
+  fire(d, { type: 'REJECT' }, { kind: 'reject', reasons: [...ordered, ...boxes] });
   if (deployed !== null) {
     const { commandId, sequence } = nextCommandId(d);
     emitCommand(d, 'checkpoint.revert', commandId, sequence, {
@@ -221,6 +227,20 @@ export function decideCandidate(d: Draft, ev: EvaluationInFlight): void {
       reason: `candidate ${ev.checkpointId} rejected: ${ordered.filter((r) => !r.holds).map((r) => r.code).join(', ')}`,
     });
   }
+}
+
+/**
+ * Leitner boxes of the tasks the retraining rehearsed, judged on the candidate's held-out
+ * accuracy. A promoted candidate is the deployed model: retained moves a task up, forgotten to
+ * box 0. A rejected one is discarded, yet what it forgot shows that retraining from the deployed
+ * model at this rehearsal rate loses the task: box 0, rehearsed in the next retraining. What it
+ * retained keeps its box (it says nothing about the deployed model) and waits its interval again.
+ */
+function updateReviewedBoxes(d: Draft, ev: EvaluationInFlight, promoted: boolean): Reason[] {
+  const heldout = ev.results.heldout?.tasks ?? {};
+  const update = updateReviewed(ev.reviewTasks, d.data.mastered, (t) => heldout[t]?.accuracy, d.spec.review, d.data.lessons, promoted);
+  d.data.mastered = update.mastered;
+  return update.reasons;
 }
 
 function promotionReason(checkpointId: string): Reason {

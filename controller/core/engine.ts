@@ -219,7 +219,7 @@ function startLesson(d: Draft, purpose: LessonPurpose, reviewTasks: readonly str
     fromCheckpointId,
     weights: plan.weights,
     focus: plan.focus,
-    reviewTasks: [...reviewTasks],
+    reviewTasks: plan.reviewTasks,
     attempts: 1,
     lastMetricsStep: -1,
     tasks: {},

@@ -3,6 +3,7 @@
 // of every policy consulted, so a user sees why the stage did or did not advance.
 //   1 run budget        -> stop (budget-exhausted)
 //   2 severe regression -> revert to the best gated checkpoint, or log revert-blocked and go on
+//                          (with regression.revertNetLoss: review the severe tasks instead)
 //   3 forgetting        -> immediate review of the tasks that entered the regressed band
 //   4 gates             -> advance (W consecutive, min steps), unless fairness blocks it
 //   5 stage budget      -> budgetAction (advance or stop)
@@ -11,15 +12,16 @@
 //   8 spaced review due -> review
 //   9 otherwise         -> hold (next lesson of the stage)
 import type { Reason, SuiteMetrics } from '../../schemas/events.ts';
-import { fire, label, stageIndexOf, stageOf, type Draft } from './engine.ts';
+import { evaluationTasks, fire, label, stageIndexOf, stageOf, type Draft } from './engine.ts';
+import { tasksUpTo } from './lesson-plan.ts';
 import { emitDecision } from './envelopes.ts';
 import { budgetReason } from './policies/budget.ts';
 import { updateEarlyStop } from './policies/early-stopping.ts';
 import { checkFairness } from './policies/fairness.ts';
 import { checkAdvance, checkGates } from './policies/gates.ts';
 import { checkPlateau } from './policies/plateau.ts';
-import { assessRegression, bestGatedCheckpoint, checkRevert } from './policies/regression.ts';
-import { dueTasks, leitnerUpdate } from './policies/review.ts';
+import { assessRegression, bestGatedCheckpoint, checkRevert, type RevertComparison } from './policies/regression.ts';
+import { dueReason, dueTasks, updateReviewed } from './policies/review.ts';
 import { mean } from './stats.ts';
 import type { EvaluationInFlight } from './snapshot.ts';
 
@@ -41,6 +43,16 @@ export function recordEvaluation(d: Draft, ev: EvaluationInFlight): void {
   });
 }
 
+/** The net-loss rule's view of the run (see revertNetLoss): the target's tasks, those trained since, accuracies before training. */
+function revertComparison(d: Draft, targetStage: number): RevertComparison {
+  const beforeTraining: Record<string, number> = {};
+  d.spec.tasks.forEach((t, j) => {
+    const b = d.data.clBaseline[j];
+    if (b !== null && b !== undefined) beforeTraining[t.id] = b;
+  });
+  return { targetTasks: evaluationTasks(d.spec, targetStage, false), trained: tasksUpTo(d.spec, stageIndexOf(d)), heldout: d.data.heldout, beforeTraining };
+}
+
 function taskOrder(d: Draft): string[] {
   return d.spec.tasks.map((t) => t.id);
 }
@@ -60,13 +72,9 @@ export function decideAfterEvaluation(d: Draft, ev: EvaluationInFlight): void {
 
   // Leitner boxes of the tasks a review lesson covered.
   if (ev.purpose === 'review') {
-    for (const task of ev.reviewTasks) {
-      const m = data.mastered[task];
-      if (!m) continue;
-      const update = leitnerUpdate(task, m, data.heldout[task], spec.review.retentionThreshold, spec.review.intervals, data.lessons);
-      data.mastered[task] = update.mastered;
-      reasons.push(update.reason);
-    }
+    const update = updateReviewed(ev.reviewTasks, data.mastered, (t) => data.heldout[t], spec.review, data.lessons);
+    data.mastered = update.mastered;
+    reasons.push(...update.reasons);
   }
 
   const regression = assessRegression(taskOrder(d), data.mastered, data.heldout, spec.regression);
@@ -87,7 +95,7 @@ export function decideAfterEvaluation(d: Draft, ev: EvaluationInFlight): void {
   // 2. severe regression
   if (regression.severe.length > 0) {
     const target = bestGatedCheckpoint(data.gated);
-    const check = checkRevert(spec.regression, data.reverts, data.trainedSteps, data.lastRevertTrainedSteps, data.revertArmed, target);
+    const check = checkRevert(spec.regression, data.reverts, data.trainedSteps, data.lastRevertTrainedSteps, data.revertArmed, target, target ? revertComparison(d, target.stageIndex) : undefined);
     const why = [...regression.reasons, ...check.reasons, ...reasons];
     if (check.allowed && target) {
       fire(d, { type: 'REVERT' }, { kind: 'revert', reasons: why }, {
@@ -97,6 +105,18 @@ export function decideAfterEvaluation(d: Draft, ev: EvaluationInFlight): void {
       return;
     }
     emitDecision(d, 'revert-blocked', label(d), label(d), why);
+    // Under the net-loss rule a severe drop that is not reverted is reviewed at once, also when the
+    // task entered the regressed band earlier (step 3 reviews only tasks that just entered it).
+    if (spec.regression.revertNetLoss !== undefined && spec.review.enabled) {
+      const tasks = [...regression.severe, ...regression.entered.filter((t) => !regression.severe.includes(t))];
+      for (const t of tasks) {
+        const m = data.mastered[t];
+        if (m) data.mastered[t] = { ...m, box: 0 };
+      }
+      const decline = check.reasons.filter((r) => !r.holds);
+      fire(d, { type: 'REVIEW' }, { kind: 'regression-review', reasons: [...regression.reasons.filter((r) => tasks.includes(r.task ?? '')), ...decline, ...reasons] }, { reviewTasks: tasks });
+      return;
+    }
   }
 
   // 3. forgetting: immediate review
@@ -167,17 +187,7 @@ export function decideAfterEvaluation(d: Draft, ev: EvaluationInFlight): void {
   // 8. spaced review
   const due = spec.review.enabled ? dueTasks(taskOrder(d), data.mastered, data.lessons) : [];
   if (due.length > 0) {
-    const dueReasons: Reason[] = due.map((t) => ({
-      code: 'review.due',
-      policy: 'review.leitner',
-      holds: true,
-      task: t,
-      metric: 'lessons',
-      value: data.lessons,
-      threshold: data.mastered[t]?.dueLesson ?? 0,
-      comparator: '>=',
-      message: `${t} (box ${data.mastered[t]?.box ?? 0}) due at lesson ${data.mastered[t]?.dueLesson ?? 0}`,
-    }));
+    const dueReasons = due.map((t) => dueReason(t, data.mastered[t], data.lessons));
     fire(d, { type: 'REVIEW' }, { kind: 'review', reasons: [...dueReasons, ...history] }, { reviewTasks: due });
     return;
   }

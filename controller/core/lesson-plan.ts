@@ -3,12 +3,15 @@
 import type { Reason } from '../../schemas/events.ts';
 import type { ResolvedSpec, StageSpec } from '../../schemas/spec.ts';
 import type { LessonPurpose, RunData, TaskAccumulator } from './snapshot.ts';
+import { retrainReview } from './policies/review.ts';
 import { applyFloor, propose, shiftToward, type LessonStats } from './teachers/index.ts';
 
 export interface LessonPlan {
   weights: Record<string, number>;
   focus: string | null;
   reasons: Reason[];
+  /** Mastered tasks the lesson reviews; their Leitner boxes move once it is evaluated. */
+  reviewTasks: string[];
 }
 
 export function teacherFloor(stage: StageSpec): number {
@@ -36,16 +39,7 @@ export function difficultyOf(spec: ResolvedSpec): Record<string, number> {
 
 /** Plans the lesson; advances the teacher state and the RNG in `data`. */
 export function planLesson(spec: ResolvedSpec, stageIndex: number, data: RunData, purpose: LessonPurpose, reviewTasks: readonly string[]): LessonPlan {
-  if (purpose === 'retrain') {
-    const tasks = tasksUpTo(spec, spec.stages.length - 1);
-    const floor = spec.stages[spec.stages.length - 1]?.teacher.floor ?? 0;
-    const q = Object.fromEntries(tasks.map((t) => [t, 1 / tasks.length]));
-    return {
-      weights: applyFloor(q, tasks, floor),
-      focus: null,
-      reasons: [{ code: 'continual.retrain-mixture', policy: 'continual', holds: true, message: `retraining on every trained task (${tasks.join(', ')}) plus the feedback pool` }],
-    };
-  }
+  if (purpose === 'retrain') return planRetrain(spec, data);
   const stage = spec.stages[stageIndex] as StageSpec;
   const proposal = propose(stage.teacher, {
     tasks: stage.tasks,
@@ -84,7 +78,46 @@ export function planLesson(spec: ResolvedSpec, stageIndex: number, data: RunData
       message: `${(f * 100).toFixed(0)}% of the lesson reviews ${reviewTasks.join(', ')}`,
     });
   }
-  return { weights: applyFloor(q, tasks, stage.teacher.floor), focus: proposal.focus, reasons };
+  return { weights: applyFloor(q, tasks, stage.teacher.floor), focus: proposal.focus, reasons, reviewTasks: [...reviewTasks] };
+}
+
+/**
+ * A retraining lesson's task weights: the feedback share of each batch is the trainer's
+ * (continual.feedbackFraction); these weights split the rest. It goes to the mastered tasks the
+ * Leitner schedule picks (retrainReview), the last stage's teacher floor to every other trained
+ * task. With spaced review disabled, or nothing mastered, it stays uniform over the trained tasks.
+ */
+function planRetrain(spec: ResolvedSpec, data: RunData): LessonPlan {
+  const tasks = tasksUpTo(spec, spec.stages.length - 1);
+  const floor = spec.stages[spec.stages.length - 1]?.teacher.floor ?? 0;
+  const feedbackShare = `${(spec.continual.feedbackFraction * 100).toFixed(0)}% of each batch from the feedback pool`;
+  const review = spec.review.enabled ? retrainReview(tasks, data.mastered, data.lessons) : { tasks: [], reasons: [] };
+  if (review.tasks.length === 0) {
+    const why = spec.review.enabled ? 'no trained task is mastered' : 'spaced review is disabled';
+    return {
+      weights: applyFloor(Object.fromEntries(tasks.map((t) => [t, 1 / tasks.length])), tasks, floor),
+      focus: null,
+      reasons: [{ code: 'continual.retrain-mixture', policy: 'continual', holds: true, value: spec.continual.feedbackFraction, message: `${feedbackShare}; the rest uniform over every trained task (${tasks.join(', ')}): ${why}` }],
+      reviewTasks: [],
+    };
+  }
+  const rehearsed = review.tasks.map((t) => `${t} (box ${data.mastered[t]?.box ?? 0})`).join(', ');
+  const others = tasks.filter((t) => !review.tasks.includes(t));
+  return {
+    weights: applyFloor(Object.fromEntries(review.tasks.map((t) => [t, 1 / review.tasks.length])), tasks, floor),
+    focus: null,
+    reasons: [
+      {
+        code: 'continual.retrain-mixture',
+        policy: 'review.leitner',
+        holds: true,
+        value: spec.continual.feedbackFraction,
+        message: `${feedbackShare}; the rest rehearses ${rehearsed}${others.length > 0 ? `, with the floor ${floor} for ${others.join(', ')}` : ''}`,
+      },
+      ...review.reasons,
+    ],
+    reviewTasks: review.tasks,
+  };
 }
 
 export function lessonStats(tasks: Readonly<Record<string, TaskAccumulator>>): LessonStats {

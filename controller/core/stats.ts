@@ -28,7 +28,21 @@ export function slope(values: readonly number[]): number | null {
 /** Percentile with linear interpolation between order statistics (R type 7, numpy's default). */
 export function percentile(values: readonly number[], p: number): number | null {
   if (values.length === 0) return null;
-  const sorted = [...values].sort((a, b) => a - b);
+  return percentileOfSorted([...values].sort((a, b) => a - b), p);
+}
+
+/**
+ * Several percentiles of one sample, sorting it once (a typed-array sort, several times faster
+ * than a comparator sort: Exp3.S rescales every reward against its whole reservoir). Same
+ * values as `percentile` for finite samples.
+ */
+export function percentiles(values: readonly number[], ps: readonly number[]): Array<number | null> {
+  if (values.length === 0) return ps.map(() => null);
+  const sorted = Float64Array.from(values).sort();
+  return ps.map((p) => percentileOfSorted(sorted, p));
+}
+
+function percentileOfSorted(sorted: ArrayLike<number>, p: number): number {
   const pos = p * (sorted.length - 1);
   const lo = Math.floor(pos);
   const hi = Math.ceil(pos);

@@ -4,6 +4,12 @@
 //   drop >= revertThreshold: revert to the best checkpoint that met every gate, unless a revert
 //     happened less than cooldownSteps trained steps ago, maxReverts is spent, no gated checkpoint
 //     exists, or the revert is disarmed (a revert disarms it until every mastered task recovered).
+//   With revertNetLoss set, a revert also needs a net loss: the target must beat the current model
+//     by at least revertNetLoss mean held-out accuracy over the tasks trained so far. A drop of one
+//     task is the normal price of learning the next one in a continual sequence; restoring the
+//     target would discard that progress too, so such a drop gets a regression review instead. A
+//     lesson that wrecks everything (a diverging learning rate, corrupted labels) is a net loss
+//     and is still reverted.
 import type { Reason } from '../../../schemas/events.ts';
 import type { GatedCheckpoint, MasteredTask } from '../snapshot.ts';
 
@@ -17,6 +23,8 @@ export interface RegressionPolicyValues {
   cooldownSteps: number;
   maxReverts: number;
   hysteresis: number;
+  /** Absent: any severe drop may revert (the rule before this option existed). */
+  revertNetLoss?: number;
 }
 
 export interface RegressionAssessment {
@@ -85,6 +93,41 @@ export interface RevertCheck {
   reasons: Reason[];
 }
 
+/** What the net-loss rule compares: the revert target against the current model. */
+export interface RevertComparison {
+  /** Tasks the target's score averages (the evaluation it was gated on). */
+  targetTasks: readonly string[];
+  /** Tasks trained so far (the current stage and those before it). */
+  trained: readonly string[];
+  /** Latest held-out accuracy of the current model. */
+  heldout: Readonly<Record<string, number>>;
+  /** Held-out accuracy of a task measured before its first stage trained it, where known. */
+  beforeTraining: Readonly<Record<string, number>>;
+}
+
+/**
+ * Mean held-out accuracy the revert would lose (positive) or gain (negative), over the target's
+ * tasks plus the tasks trained since. The target is known only by its mean; a task it was never
+ * evaluated on was not trained when it was saved (evaluations cover every task up to the next
+ * stage's), so it counts at that task's accuracy before training, or, unknown, as no difference.
+ */
+export function revertNetLoss(target: GatedCheckpoint, c: RevertComparison): { loss: number; targetMean: number; currentMean: number; tasks: number } {
+  const inTarget = new Set(c.targetTasks);
+  let targetSum = target.score * c.targetTasks.length;
+  let currentSum = 0;
+  let tasks = c.targetTasks.length;
+  for (const t of c.targetTasks) currentSum += c.heldout[t] ?? target.score;
+  for (const t of c.trained) {
+    const now = c.heldout[t];
+    if (inTarget.has(t) || now === undefined) continue;
+    targetSum += c.beforeTraining[t] ?? now;
+    currentSum += now;
+    tasks += 1;
+  }
+  if (tasks === 0) return { loss: 0, targetMean: target.score, currentMean: target.score, tasks: 0 };
+  return { loss: (targetSum - currentSum) / tasks, targetMean: targetSum / tasks, currentMean: currentSum / tasks, tasks };
+}
+
 export function checkRevert(
   policy: RegressionPolicyValues,
   reverts: number,
@@ -92,6 +135,7 @@ export function checkRevert(
   lastRevertTrainedSteps: number | null,
   armed: boolean,
   target: GatedCheckpoint | null,
+  comparison?: RevertComparison,
 ): RevertCheck {
   const since = lastRevertTrainedSteps === null ? null : trainedSteps - lastRevertTrainedSteps;
   const cooldownOk = since === null || since >= policy.cooldownSteps;
@@ -131,6 +175,20 @@ export function checkRevert(
       message: target ? `best gated checkpoint ${target.checkpointId} (stage ${target.stageIndex}, step ${target.step}, mean ${target.score.toFixed(4)})` : 'no checkpoint met every gate yet',
     },
   ];
+  if (policy.revertNetLoss !== undefined && target && comparison) {
+    const n = revertNetLoss(target, comparison);
+    const holds = n.loss >= policy.revertNetLoss - TOLERANCE;
+    reasons.push({
+      code: 'revert.net-loss',
+      policy: 'regression.net-loss',
+      holds,
+      metric: 'mean-heldout-accuracy-loss',
+      value: n.loss,
+      threshold: policy.revertNetLoss,
+      comparator: '>=',
+      message: `${target.checkpointId} ${n.targetMean.toFixed(4)} vs current ${n.currentMean.toFixed(4)} mean held-out accuracy over ${n.tasks} task(s): ${holds ? 'a net loss, revert' : 'no net loss (a drop paid for by progress elsewhere), review instead'}`,
+    });
+  }
   return { allowed: reasons.every((r) => r.holds), reasons };
 }
 

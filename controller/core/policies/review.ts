@@ -20,6 +20,63 @@ export function dueTasks(order: readonly string[], mastered: Readonly<Record<str
   });
 }
 
+/** Why a task is in a review: its box and the lesson it fell due at (`lessons` is the count it is due by). */
+export function dueReason(task: string, m: MasteredTask | undefined, lessons: number): Reason {
+  return {
+    code: 'review.due',
+    policy: 'review.leitner',
+    holds: true,
+    task,
+    metric: 'lessons',
+    value: lessons,
+    threshold: m?.dueLesson ?? 0,
+    comparator: '>=',
+    message: `${task} (box ${m?.box ?? 0}) due at lesson ${m?.dueLesson ?? 0}`,
+  };
+}
+
+/**
+ * The mastered tasks a retraining lesson rehearses. Retrainings are rare (each waits for new
+ * feedback), so a task falling due while the lesson runs (by `lessons + 1`, the count once it
+ * ends) is rehearsed in it rather than a whole retraining later: a task in box b is rehearsed
+ * every intervals[b]-th retraining, and one sent back to box 0 in the very next. When none is
+ * due, the mastered task(s) due soonest (ties: the lowest box, then all tied) are rehearsed, so
+ * the non-feedback share of a retraining batch always reviews what is most at risk.
+ */
+export function retrainReview(order: readonly string[], mastered: Readonly<Record<string, MasteredTask>>, lessons: number): { tasks: string[]; reasons: Reason[] } {
+  const by = lessons + 1;
+  const due = dueTasks(order, mastered, by);
+  if (due.length > 0) return { tasks: due, reasons: due.map((t) => dueReason(t, mastered[t], by)) };
+  const candidates = order.flatMap((t) => {
+    const m = mastered[t];
+    return m ? [{ t, m }] : [];
+  });
+  if (candidates.length === 0) return { tasks: [], reasons: [] };
+  const soonest = Math.min(...candidates.map((c) => c.m.dueLesson));
+  const atSoonest = candidates.filter((c) => c.m.dueLesson === soonest);
+  const lowestBox = Math.min(...atSoonest.map((c) => c.m.box));
+  const picked = atSoonest.filter((c) => c.m.box === lowestBox);
+  return {
+    tasks: picked.map((c) => c.t),
+    reasons: picked.map(({ t, m }) => ({
+      code: 'review.soonest',
+      policy: 'review.leitner',
+      holds: true,
+      task: t,
+      metric: 'lessons',
+      value: by,
+      threshold: m.dueLesson,
+      comparator: '>=',
+      message: `${t} (box ${m.box}) due at lesson ${m.dueLesson}, the soonest: no mastered task is due by lesson ${by}`,
+    })),
+  };
+}
+
+/**
+ * `mayPromote` false (evidence from a candidate that is not deployed): forgetting still sends the
+ * task to box 0, but retention keeps its box and only restarts its interval, because moving a
+ * task up certifies the retention of the model that is actually deployed.
+ */
 export function leitnerUpdate(
   task: string,
   m: MasteredTask,
@@ -27,10 +84,12 @@ export function leitnerUpdate(
   retentionThreshold: number,
   intervals: readonly number[],
   lessons: number,
+  mayPromote = true,
 ): { mastered: MasteredTask; reason: Reason } {
   const retained = accuracy !== undefined && accuracy >= retentionThreshold;
-  const box = retained ? Math.min(m.box + 1, intervals.length - 1) : 0;
+  const box = retained ? (mayPromote ? Math.min(m.box + 1, intervals.length - 1) : m.box) : 0;
   const interval = intervalOf(intervals, box);
+  const held = retained && !mayPromote ? ' (kept: the candidate was not deployed)' : '';
   return {
     mastered: { ...m, box, dueLesson: lessons + interval },
     reason: {
@@ -42,7 +101,28 @@ export function leitnerUpdate(
       ...(accuracy !== undefined ? { value: accuracy } : {}),
       threshold: retentionThreshold,
       comparator: '>=',
-      message: `${task}: ${accuracy === undefined ? 'no result' : accuracy.toFixed(4)} ${retained ? 'retained' : 'forgotten'}; box ${m.box} -> ${box}, next review in ${interval} lesson(s)`,
+      message: `${task}: ${accuracy === undefined ? 'no result' : accuracy.toFixed(4)} ${retained ? 'retained' : 'forgotten'}; box ${m.box} -> ${box}${held}, next review in ${interval} lesson(s)`,
     },
   };
+}
+
+/** Leitner updates of the reviewed tasks that are mastered; `accuracyOf` reads the evidence. */
+export function updateReviewed(
+  tasks: readonly string[],
+  mastered: Readonly<Record<string, MasteredTask>>,
+  accuracyOf: (task: string) => number | undefined,
+  policy: { retentionThreshold: number; intervals: readonly number[] },
+  lessons: number,
+  mayPromote = true,
+): { mastered: Record<string, MasteredTask>; reasons: Reason[] } {
+  const next = { ...mastered };
+  const reasons: Reason[] = [];
+  for (const task of tasks) {
+    const m = next[task];
+    if (!m) continue;
+    const update = leitnerUpdate(task, m, accuracyOf(task), policy.retentionThreshold, policy.intervals, lessons, mayPromote);
+    next[task] = update.mastered;
+    reasons.push(update.reason);
+  }
+  return { mastered: next, reasons };
 }

@@ -9,7 +9,7 @@
 //             w_i <- log((1 - beta) exp(w_i + eta r^_i) + beta / (N - 1) sum_{j != i} exp(w_j + eta r^_j)).
 // A lesson trains the drawn arm (the floor keeps the others alive); the draw uses the run RNG.
 import { drawIndex, nextFloat } from '../rng.ts';
-import { percentile } from '../stats.ts';
+import { percentiles } from '../stats.ts';
 import type { Observation, ObserveInput, Proposal, ProposeInput } from './types.ts';
 
 interface Exp3sSpec {
@@ -29,8 +29,9 @@ export function exp3sPolicy(logWeights: Readonly<Record<string, number>>, tasks:
 }
 
 export function rescaleReward(reward: number, reservoir: readonly number[]): number {
-  const lo = percentile(reservoir, 0.2) ?? reward;
-  const hi = percentile(reservoir, 0.8) ?? reward;
+  const [q20, q80] = percentiles(reservoir, [0.2, 0.8]);
+  const lo = q20 ?? reward;
+  const hi = q80 ?? reward;
   if (reward < lo) return -1;
   if (reward > hi) return 1;
   if (hi === lo) return 0;
