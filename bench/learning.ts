@@ -3,6 +3,10 @@
 //   npm run bench:learning -- --quick            # 2 seeds, smaller ladders: minutes
 //   npm run bench:learning                       # 5 seeds, full ladders: about an hour on 2 cores
 //   options: --seeds N  --jobs N  --strategies a,b  --ladders addition,permuted  --resume  --summarize-only
+//   experiments: --seed-list 101,102 (seeds other than the bench's 1..N, so tuning never sees them)
+//                --set path=json (repeatable; a spec override for every job, `*` spans an array:
+//                  --set review.fraction=0.5 --set 'stages.*.advance.confidence=0')
+//                --tag name (results go to learning-runs[-quick]-name.jsonl and learning[-quick]-name.*)
 //
 // Every (ladder, seed, strategy) is one embedded run (the real controller, trainer and evaluator
 // over the in-memory bus) in its own child process, so TF.js memory and the wasm backend start
@@ -35,6 +39,8 @@ interface Job {
   strategy: Strategy;
   seed: number;
   quick: boolean;
+  /** --set overrides, [dotted path, value] in order. */
+  overrides?: Array<[string, unknown]>;
 }
 
 export interface RunResult extends Job {
@@ -77,6 +83,7 @@ async function runOne(job: Job): Promise<RunResult> {
   const { runEmbedded } = await import('../embedded/run-embedded.ts');
   const l = ladder(job.ladder, job.quick);
   const spec = strategySpec(l, job.strategy, job.seed);
+  for (const [path, value] of job.overrides ?? []) setPath(spec, path.split('.'), value);
   const dir = mkdtempSync(join(tmpdir(), 'bench-learning-'));
   const specFile = join(dir, 'spec.yaml');
   writeFileSync(specFile, JSON.stringify(spec, null, 2)); // YAML is a superset of JSON
@@ -128,6 +135,33 @@ async function runOne(job: Job): Promise<RunResult> {
   }
 }
 
+/** Sets `value` at a dotted path of a spec; `*` applies the rest of the path to every array item. */
+function setPath(target: unknown, path: readonly string[], value: unknown): void {
+  const [head, ...rest] = path;
+  if (head === undefined || typeof target !== 'object' || target === null) throw new Error(`--set: no such path (${path.join('.')})`);
+  const node = target as Record<string, unknown>;
+  if (head === '*') {
+    if (!Array.isArray(target)) throw new Error('--set: * needs an array');
+    for (const item of target as unknown[]) setPath(item, rest, value);
+  } else if (rest.length === 0) node[head] = value;
+  else {
+    if (typeof node[head] !== 'object' || node[head] === null) node[head] = {};
+    setPath(node[head], rest, value);
+  }
+}
+
+function overridesFromArgs(): Array<[string, unknown]> {
+  const out: Array<[string, unknown]> = [];
+  process.argv.forEach((a, i) => {
+    const v = process.argv[i + 1];
+    if (a !== '--set' || v === undefined) return;
+    const eq = v.indexOf('=');
+    if (eq < 1) throw new Error(`--set ${v}: expected path=json`);
+    out.push([v.slice(0, eq), JSON.parse(v.slice(eq + 1)) as unknown]);
+  });
+  return out;
+}
+
 // ---------------------------------------------------------------- orchestrator
 
 function arg(name: string): string | undefined {
@@ -159,8 +193,10 @@ async function orchestrate(): Promise<void> {
   const strategies = (arg('strategies')?.split(',') ?? [...STRATEGIES]) as Strategy[];
   // Permuted digits first: its runs are short, so its whole matrix is in even when a long addition matrix is cut off.
   const ladders = (arg('ladders')?.split(',') ?? ['permuted', 'addition']) as LadderName[];
-  const suffix = quick ? '-quick' : '';
+  const suffix = resultSuffix(quick);
   const rawFile = join(resultsDir, `learning-runs${suffix}.jsonl`);
+  const overrides = overridesFromArgs();
+  const seedList = arg('seed-list')?.split(',').map(Number) ?? Array.from({ length: seeds }, (_, i) => i + 1);
   mkdirSync(resultsDir, { recursive: true });
   const done = new Map<string, RunResult>();
   if ((process.argv.includes('--resume') || process.argv.includes('--summarize-only')) && existsSync(rawFile)) {
@@ -169,7 +205,7 @@ async function orchestrate(): Promise<void> {
   const queue: Job[] = [];
   for (const name of ladders) {
     const mine = quick && name === 'addition' && !arg('strategies') ? strategies.filter((s) => QUICK_ADDITION_STRATEGIES.includes(s)) : strategies;
-    for (let seed = 1; seed <= seeds; seed++) for (const strategy of mine) queue.push({ ladder: name, strategy, seed, quick });
+    for (const seed of seedList) for (const strategy of mine) queue.push({ ladder: name, strategy, seed, quick, ...(overrides.length > 0 ? { overrides } : {}) });
   }
   // --summarize-only rebuilds the summary and chart from the raw file (e.g. after a matrix was cut short).
   const todo = process.argv.includes('--summarize-only') ? [] : queue.filter((j) => !done.has(key(j)));
@@ -193,6 +229,9 @@ async function orchestrate(): Promise<void> {
   await Promise.all(Array.from({ length: Math.max(1, jobs) }, worker));
   summarize([...done.values()].filter((r) => r.quick === quick), quick, ladders, strategies, (performance.now() - started) / 1000);
 }
+
+/** -quick for --quick, then -<tag> for --tag: experiments never overwrite the bench's own results. */
+const resultSuffix = (quick: boolean) => `${quick ? '-quick' : ''}${arg('tag') ? `-${arg('tag') ?? ''}` : ''}`;
 
 const fmt = (v: number | null) => (v === null ? '  n/a ' : v.toFixed(3).padStart(6));
 
@@ -225,7 +264,7 @@ function summarize(all: RunResult[], quick: boolean, ladders: LadderName[], stra
   const out: Record<string, unknown> = {
     generatedAt: new Date().toISOString(),
     mode: quick ? 'quick' : 'full',
-    command: `npm run bench:learning --${quick ? ' --quick' : ''}`,
+    command: `npm run bench:learning --${process.argv.slice(2).map((a) => ` ${a}`).join('')}`,
     machine: machine(),
     wallSeconds: seconds,
     ladders: {},
@@ -291,7 +330,7 @@ function summarize(all: RunResult[], quick: boolean, ladders: LadderName[], stra
     }
   }
   out.targets = targets;
-  const suffix = quick ? '-quick' : '';
+  const suffix = resultSuffix(quick);
   writeFileSync(join(resultsDir, `learning${suffix}.json`), `${JSON.stringify(out, null, 2)}\n`);
   const m = machine();
   writeFileSync(
