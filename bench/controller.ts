@@ -16,7 +16,8 @@
 // outbox relay); "end to end" adds the queueing from the executor's publish to that commit.
 //
 //   eval "$(scripts/services.sh env)"; npm run bench:controller [-- --skip-kafka] [--quick]
-//   (BENCH_RUNS=100 and BENCH_SKIP_CORE=1 narrow a run to one cell while investigating)
+//   (BENCH_RUNS=100, BENCH_SKIP_CORE=1, BENCH_SKIP_MEMORY=1 and BENCH_SKIP_HEAP=1 narrow a run to one cell while investigating;
+//   BENCH_SKIP_HEAP also skips writing the results)
 import { randomUUID } from 'node:crypto';
 import { writeFileSync, mkdirSync } from 'node:fs';
 import * as os from 'node:os';
@@ -32,7 +33,7 @@ import type { AnyEvent } from '../schemas/events.ts';
 import { parseSpecValue } from '../schemas/spec-loader.ts';
 import type { ResolvedSpec } from '../schemas/spec.ts';
 import { CONTROLLER_INPUT_TOPICS, TOPICS } from '../schemas/topics.ts';
-import type { EventBus } from '../transport/bus.ts';
+import type { Delivery, EventBus } from '../transport/bus.ts';
 import { MemoryBus } from '../transport/memory-bus.ts';
 import { KafkaBus } from '../transport/kafka/index.ts';
 import { MemoryRunStore } from '../store/memory-store.ts';
@@ -149,18 +150,32 @@ function timedBus(bus: EventBus, sentAt: Map<string, number>, endToEnd: number[]
   return new Proxy(bus, {
     get(target, prop, receiver) {
       if (prop === 'subscribe') {
-        return (options: Parameters<EventBus['subscribe']>[0]) =>
-          target.subscribe({
+        const handled = (d: Delivery, now: number) => {
+          const t = sentAt.get(d.event.eventId);
+          if (t !== undefined) {
+            endToEnd.push(now - t);
+            sentAt.delete(d.event.eventId);
+          }
+        };
+        return (options: Parameters<EventBus['subscribe']>[0]) => {
+          const { handleBatch } = options;
+          return target.subscribe({
             ...options,
             handle: async (d) => {
               await options.handle(d);
-              const t = sentAt.get(d.event.eventId);
-              if (t !== undefined) {
-                endToEnd.push(performance.now() - t);
-                sentAt.delete(d.event.eventId);
-              }
+              handled(d, performance.now());
             },
+            ...(handleBatch
+              ? {
+                  handleBatch: async (deliveries: readonly Delivery[]) => {
+                    await handleBatch(deliveries);
+                    const now = performance.now();
+                    for (const d of deliveries) handled(d, now);
+                  },
+                }
+              : {}),
           });
+        };
       }
       const v: unknown = Reflect.get(target, prop, receiver);
       return typeof v === 'function' ? (v as (...a: unknown[]) => unknown).bind(target) : v;
@@ -197,18 +212,24 @@ async function runtimeBench(layer: string, runs: number, lessons: number, buses:
     },
   });
   const sims = new Map<string, SimulatedRun>();
+  const respond = (event: AnyEvent): AnyEvent[] => {
+    if (event.type !== 'lesson.start' && event.type !== 'checkpoint.evaluate') return [];
+    let sim = sims.get(event.runId);
+    if (!sim) sims.set(event.runId, (sim = new SimulatedRun(spec, script, event.runId)));
+    return sim.responsesTo(event);
+  };
+  const publishResponses = async (out: AnyEvent[]) => {
+    const t = performance.now();
+    for (const e of out) sentAt.set(e.eventId, t);
+    await buses.executor.publish(out);
+  };
+  // The executors answer a fetched batch of commands with one publish: they are the load
+  // generator, and must not be what limits the closed loop (one produce per command did, on Kafka).
   const executor = await buses.executor.subscribe({
     groupId: `bench-executors-${randomUUID()}`,
     topics: [TOPICS.commands],
-    handle: async ({ event }) => {
-      if (event.type !== 'lesson.start' && event.type !== 'checkpoint.evaluate') return;
-      let sim = sims.get(event.runId);
-      if (!sim) sims.set(event.runId, (sim = new SimulatedRun(spec, script, event.runId)));
-      const out = sim.responsesTo(event);
-      const t = performance.now();
-      for (const e of out) sentAt.set(e.eventId, t);
-      await buses.executor.publish(out);
-    },
+    handle: ({ event }) => publishResponses(respond(event)),
+    handleBatch: (deliveries) => publishResponses(deliveries.flatMap((d) => respond(d.event))),
   });
   await controller.start();
   const starts: AnyEvent[] = [];
@@ -381,7 +402,7 @@ async function main(): Promise<void> {
   }
   console.log('\n2. in-memory runtime (ControllerService + MemoryBus + MemoryRunStore, closed loop)');
   const memTotal = quick ? 20_000 : 60_000;
-  for (const runs of RUNS) {
+  for (const runs of process.env.BENCH_SKIP_MEMORY ? [] : RUNS) {
     const r = await memoryRuntime(runs, Math.max(1, Math.round(memTotal / runs / 6)));
     results.push(r);
     print(r);
@@ -406,6 +427,7 @@ async function main(): Promise<void> {
     }
   }
   console.log('\n4. heap per idle run (node --expose-gc, forced GC, 10,000 runs)');
+  if (process.env.BENCH_SKIP_HEAP) return;
   const heap = await heapPerIdleRun(10_000);
   console.log(`  pure core snapshot: ${(heap.coreBytes / 1024).toFixed(1)} KB heap per run (JSON ${(heap.snapshotJsonBytes / 1024).toFixed(1)} KB)`);
   console.log(`  in-memory runtime:  ${(heap.runtimeHeapBytes / 1024).toFixed(1)} KB heap per run, plus ${(heap.runtimeExternalBytes / 1024).toFixed(1)} KB of bus-log buffers outside the heap`);

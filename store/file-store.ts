@@ -5,7 +5,7 @@
 import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { MemoryRunStore } from './memory-store.ts';
-import type { CommitInput, CommitOutcome, RunStore, StoredRun } from './run-store.ts';
+import { asBatchCommit, type BatchCommitInput, type CommitInput, type CommitOutcome, type OutboxAck, type RunStore, type StoredRun } from './run-store.ts';
 
 const STATE_FILE = 'controller-state.json';
 
@@ -21,16 +21,32 @@ export class FileRunStore implements RunStore {
     return this.memory.load(runId);
   }
 
+  async loadMany(runIds: readonly string[]): Promise<Array<StoredRun | null>> {
+    for (const id of runIds) await this.hydrate(id);
+    return this.memory.loadMany(runIds);
+  }
+
   async commit(input: CommitInput): Promise<CommitOutcome> {
-    await this.hydrate(input.runId);
-    const outcome = await this.memory.commit(input);
-    if (outcome.status === 'committed') await this.persist(input.runId);
-    return outcome;
+    const [outcome] = await this.commitMany([asBatchCommit(input)]);
+    return outcome as CommitOutcome;
+  }
+
+  /** One file per run: a batch writes each committed run's file once. */
+  async commitMany(inputs: readonly BatchCommitInput[]): Promise<CommitOutcome[]> {
+    for (const input of inputs) await this.hydrate(input.runId);
+    const outcomes = await this.memory.commitMany(inputs);
+    const written = new Set(inputs.filter((_, i) => outcomes[i]?.status === 'committed').map((input) => input.runId));
+    for (const runId of written) await this.persist(runId);
+    return outcomes;
   }
 
   async acknowledgeOutbox(runId: string, eventIds: readonly string[]): Promise<void> {
-    await this.memory.acknowledgeOutbox(runId, eventIds);
-    await this.persist(runId);
+    await this.acknowledgeOutboxMany([{ runId, eventIds }]);
+  }
+
+  async acknowledgeOutboxMany(acks: readonly OutboxAck[]): Promise<void> {
+    await this.memory.acknowledgeOutboxMany(acks);
+    for (const runId of new Set(acks.map((a) => a.runId))) await this.persist(runId);
   }
 
   async runsWithPendingOutbox(): Promise<string[]> {

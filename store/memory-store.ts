@@ -2,40 +2,64 @@
 // Snapshots are kept by reference, not copied: the controller core never mutates a snapshot it
 // was given (it returns new ones), and copying the whole snapshot per event was a quarter of
 // the in-memory runtime's CPU time (bench:controller profile).
-import { offsetIsAbove, offsetKey, type CommitInput, type CommitOutcome, type RunStore, type StoredRun } from './run-store.ts';
+import { asBatchCommit, offsetIsAbove, offsetKey, type BatchCommitInput, type CommitInput, type CommitOutcome, type OutboxAck, type RunStore, type StoredRun } from './run-store.ts';
 
 export class MemoryRunStore implements RunStore {
   readonly kind = 'memory' as const;
   private readonly runs = new Map<string, StoredRun>();
 
   async load(runId: string): Promise<StoredRun | null> {
+    return this.get(runId);
+  }
+
+  async loadMany(runIds: readonly string[]): Promise<Array<StoredRun | null>> {
+    return runIds.map((id) => this.get(id));
+  }
+
+  async commit(input: CommitInput): Promise<CommitOutcome> {
+    return this.commitOne(asBatchCommit(input));
+  }
+
+  async commitMany(inputs: readonly BatchCommitInput[]): Promise<CommitOutcome[]> {
+    return inputs.map((input) => this.commitOne(input));
+  }
+
+  async acknowledgeOutbox(runId: string, eventIds: readonly string[]): Promise<void> {
+    this.ack(runId, eventIds);
+  }
+
+  async acknowledgeOutboxMany(acks: readonly OutboxAck[]): Promise<void> {
+    for (const a of acks) this.ack(a.runId, a.eventIds);
+  }
+
+  private get(runId: string): StoredRun | null {
     const run = this.runs.get(runId);
     return run ? { ...run } : null;
   }
 
-  async commit(input: CommitInput): Promise<CommitOutcome> {
+  private commitOne(input: BatchCommitInput): CommitOutcome {
     const current = this.runs.get(input.runId);
     const appliedOffsets = { ...(current?.appliedOffsets ?? {}) };
-    if (input.source) {
-      const key = offsetKey(input.source.topic, input.source.partition);
-      const applied = appliedOffsets[key];
-      if (!offsetIsAbove(input.source.offset, applied)) return { status: 'stale', appliedOffset: applied ?? '-1' };
-      appliedOffsets[key] = input.source.offset;
+    // Every check before the first write, as in the Redis script: a refused commit changes nothing.
+    for (const source of input.sources) {
+      const applied = appliedOffsets[offsetKey(source.topic, source.partition)];
+      if (!offsetIsAbove(source.offset, applied)) return { status: 'stale', appliedOffset: applied ?? '-1' };
     }
+    for (const source of input.sources) appliedOffsets[offsetKey(source.topic, source.partition)] = source.offset;
     const revision = (current?.revision ?? 0) + 1;
     this.runs.set(input.runId, {
       runId: input.runId,
       snapshot: input.snapshot,
       revision,
       appliedOffsets,
-      outbox: [...(current?.outbox ?? []), ...input.outbox],
+      outbox: input.outbox.length === 0 && current ? current.outbox : [...(current?.outbox ?? []), ...input.outbox],
     });
     return { status: 'committed', revision };
   }
 
-  async acknowledgeOutbox(runId: string, eventIds: readonly string[]): Promise<void> {
+  private ack(runId: string, eventIds: readonly string[]): void {
     const run = this.runs.get(runId);
-    if (!run) return;
+    if (!run || run.outbox.length === 0) return;
     const done = new Set(eventIds);
     this.runs.set(runId, { ...run, outbox: run.outbox.filter((e) => !done.has(e.eventId)) });
   }

@@ -30,6 +30,20 @@ export interface CommitInput {
   outbox: readonly AnyEvent[];
 }
 
+/** A commit of several events of one run at once (a batch): fenced on every position it applied. */
+export interface BatchCommitInput {
+  runId: string;
+  snapshot: unknown;
+  /** The last applied position per topic-partition among the events folded into this snapshot; may be empty. */
+  sources: readonly SourcePosition[];
+  outbox: readonly AnyEvent[];
+}
+
+export interface OutboxAck {
+  runId: string;
+  eventIds: readonly string[];
+}
+
 export type CommitOutcome =
   | { status: 'committed'; revision: number }
   /** The source offset is not above the applied offset: a stale or duplicate delivery, nothing written. */
@@ -40,8 +54,18 @@ export interface RunStore {
   load(runId: string): Promise<StoredRun | null>;
   /** Atomically: fence on source offset, write snapshot, record the offset, append to the outbox. */
   commit(input: CommitInput): Promise<CommitOutcome>;
+  /**
+   * Several runs' commits in one round trip. Each one is atomic and fenced on its own (stale
+   * if any of its positions is not above the applied one; nothing of it written then); the
+   * outcomes are in input order.
+   */
+  commitMany(inputs: readonly BatchCommitInput[]): Promise<CommitOutcome[]>;
+  /** Several runs in one round trip, in input order (null: no such run). */
+  loadMany(runIds: readonly string[]): Promise<Array<StoredRun | null>>;
   /** Removes published events from a run's outbox. */
   acknowledgeOutbox(runId: string, eventIds: readonly string[]): Promise<void>;
+  /** acknowledgeOutbox for several runs in one round trip. */
+  acknowledgeOutboxMany(acks: readonly OutboxAck[]): Promise<void>;
   /** Runs whose outbox is not empty (relayed at start-up after a crash). */
   runsWithPendingOutbox(): Promise<string[]>;
   listRunIds(): Promise<string[]>;
@@ -59,4 +83,9 @@ export function offsetKey(topic: string, partition: number): string {
 export function offsetIsAbove(candidate: string, applied: string | undefined): boolean {
   if (applied === undefined) return true;
   return BigInt(candidate) > BigInt(applied);
+}
+
+/** The single-event commit as a one-run batch commit. */
+export function asBatchCommit(input: CommitInput): BatchCommitInput {
+  return { runId: input.runId, snapshot: input.snapshot, sources: input.source ? [input.source] : [], outbox: input.outbox };
 }

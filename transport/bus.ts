@@ -26,6 +26,15 @@ export interface SubscribeOptions {
   topics: readonly string[];
   /** Called once per valid message, in order within a partition. The offset is committed after it resolves. */
   handle: (delivery: Delivery) => Promise<void>;
+  /**
+   * When given, called instead of `handle` with the valid messages the transport has in hand
+   * (Kafka: a chunk of one fetched partition batch; memory: what is queued), in order within
+   * each partition. Their offsets are committed after it resolves; if it throws, none of them
+   * is, and they are delivered again. Deliveries are shared with other consumers: read-only.
+   */
+  handleBatch?: (deliveries: readonly Delivery[]) => Promise<void>;
+  /** Most deliveries per handleBatch call (default 500): bounds the time between heartbeats and commits. */
+  maxBatch?: number;
   /** Called after an invalid message was dead-lettered and committed. */
   onDeadLetter?: (letter: DeadLetter) => void;
   /** Called when partitions are assigned or revoked (Kafka rebalances; memory: once at start). */

@@ -8,13 +8,13 @@
 import type { Logger } from 'pino';
 import { applyEvent, createRun, describeRun, restoreSnapshot, type CoreResult, type RunSnapshot, type RunView } from '../core/index.ts';
 import type { EventBus, Delivery, Subscription, DeadLetter } from '../../transport/bus.ts';
-import type { RunStore, SourcePosition } from '../../store/run-store.ts';
+import type { CommitOutcome, RunStore, SourcePosition } from '../../store/run-store.ts';
 import { offsetIsAbove, offsetKey } from '../../store/run-store.ts';
 import { CONTROLLER_INPUT_TOPICS } from '../../schemas/topics.ts';
 import type { AnyEvent, Decision, EnvelopeOf, OperatorAction } from '../../schemas/events.ts';
 import { makeEvent } from '../../schemas/envelope.ts';
-import { parseSpecValue } from '../../schemas/spec-loader.ts';
 import { CurriculumError, isCurriculumError } from '../../schemas/errors.ts';
+import { SpecCache } from './spec-cache.ts';
 
 /** What the store holds per run: the core snapshot plus the commands still awaiting a result. */
 export interface StoredController {
@@ -53,11 +53,63 @@ interface CachedRun {
   appliedOffsets: Record<string, string>;
 }
 
+/** One run's share of a batch: its state as the events are folded in, and what to commit and relay. */
+interface RunWork {
+  runId: string;
+  core: RunSnapshot | undefined;
+  inflight: AnyEvent[];
+  appliedOffsets: Record<string, string>;
+  /** The last applied position per topic-partition: the commit's fence. */
+  sources: Map<string, SourcePosition>;
+  outbox: AnyEvent[];
+  transitions: Array<{ result: CoreResult; cause: AnyEvent | null }>;
+  outcomes: Array<{ event: AnyEvent; outcome: EventOutcome }>;
+  /** The snapshot changed (an applied event, or one with output): commit it even without a position. */
+  dirty: boolean;
+}
+
+function newWork(runId: string, base: CachedRun | undefined): RunWork {
+  return {
+    runId,
+    core: base?.stored.core,
+    inflight: base?.stored.inflight ?? [],
+    appliedOffsets: base ? { ...base.appliedOffsets } : {},
+    sources: new Map(),
+    outbox: [],
+    transitions: [],
+    outcomes: [],
+    dirty: false,
+  };
+}
+
+interface Waiter {
+  resolve(): void;
+  reject(e: unknown): void;
+}
+
+type Job = { kind: 'batch'; deliveries: Delivery[]; waiters: Waiter[] } | { kind: 'tick'; waiters: Waiter[] };
+
+/**
+ * Deliveries per batch from the bus, and the most a coalesced batch grows to. A run's commit
+ * costs the store a snapshot write whatever the batch size, so bigger batches save little once
+ * the round trips are shared, and hold every event in them for longer (decision latency).
+ */
+const MAX_BATCH = 64;
+const MAX_COALESCED = 128;
+
+/** How often a batch re-folds runs whose commit the fence refused before it gives up (and is redelivered). */
+const MAX_FENCE_RETRIES = 5;
+
 /** Decisions kept per run for the API; the full log is the decisions topic (and decisions.jsonl). */
 const RECENT_DECISIONS = 100;
 
 export class ControllerService {
   private readonly runs = new Map<string, CachedRun>();
+  /** Runs whose stored snapshot failed to restore in the current batch: their events are rejected. */
+  private readonly unrestorable = new Map<string, CurriculumError>();
+  private readonly specs = new SpecCache();
+  private readonly queue: Job[] = [];
+  private draining = false;
   private readonly recent = new Map<string, Decision[]>();
   private subscription: Subscription | undefined;
   private sequence = 0;
@@ -84,6 +136,8 @@ export class ControllerService {
       groupId: this.options.groupId ?? 'curriculum-controller',
       topics: CONTROLLER_INPUT_TOPICS,
       handle: (d) => this.handle(d),
+      handleBatch: (deliveries) => this.handleBatch(deliveries),
+      maxBatch: MAX_BATCH,
       onDeadLetter: (letter) => {
         this.log.warn({ letter }, 'dead-lettered an invalid event');
         this.options.hooks?.onDeadLetter?.(letter);
@@ -142,96 +196,229 @@ export class ControllerService {
 
   /** Liveness ticks: deadlines live in the snapshot as absolute times; this only delivers "now". */
   async tick(): Promise<void> {
+    // Through the same queue as the batches: a tick never folds a run that a batch is folding.
+    await new Promise<void>((resolve, reject) => {
+      this.queue.push({ kind: 'tick', waiters: [{ resolve, reject }] });
+      void this.drain();
+    });
+  }
+
+  private async processTick(): Promise<void> {
     const now = this.clock().toISOString();
+    const works: RunWork[] = [];
     for (const [runId, run] of this.runs) {
       if (describeRun(run.stored.core).terminal) continue;
-      await this.transition(runId, run, { type: 'tick', runId, now }, null);
+      const w = newWork(runId, run);
+      this.absorb(w, applyEvent(run.stored.core, { type: 'tick', runId, now }), null, null);
+      works.push(w);
     }
+    // Ticks carry no log position, so the fence never refuses them.
+    await this.commitWorks(works);
+    await this.relay(works);
   }
 
+  /** One delivery: a batch of one (the same fencing, commit and relay path). */
   async handle(delivery: Delivery): Promise<void> {
-    const started = performance.now();
-    const { event } = delivery;
-    const source: SourcePosition = { topic: delivery.topic, partition: delivery.partition, offset: delivery.offset };
-    let outcome: EventOutcome;
-    try {
-      outcome = event.type === 'run.start' ? await this.create(event, source) : await this.apply(event, source);
-    } catch (e) {
-      if (!isCurriculumError(e) || e.code === 'CUR_STORE_FENCED') throw e;
-      // A snapshot that cannot be restored is an error for that run, never a fresh start:
-      // the event is not applied, the failure is logged loudly and counted.
-      this.log.error({ err: e, runId: event.runId, type: event.type }, e.describe());
-      outcome = 'rejected';
-    }
-    this.options.hooks?.onOutcome?.(event.runId, event.type, outcome, (performance.now() - started) / 1000, event);
+    await this.handleBatch([delivery]);
   }
 
-  private async create(event: EnvelopeOf<'run.start'>, source: SourcePosition): Promise<EventOutcome> {
-    if (await this.loadRun(event.runId)) return 'duplicate';
-    let spec;
+  /**
+   * A batch of deliveries. Batches are processed one at a time (the run cache is not shared
+   * between concurrent folds, and commits never overlap); batches that arrive while one is in
+   * hand (Kafka hands over several partitions at once) are coalesced into the next one: one
+   * store round trip and one publish for all of them. Resolves once its events are committed
+   * and relayed; the bus commits their offsets after that.
+   */
+  handleBatch(deliveries: readonly Delivery[]): Promise<void> {
+    return new Promise<void>((resolve, reject) => {
+      const last = this.queue[this.queue.length - 1];
+      if (last?.kind === 'batch' && last.deliveries.length + deliveries.length <= MAX_COALESCED) {
+        last.deliveries.push(...deliveries);
+        last.waiters.push({ resolve, reject });
+      } else {
+        this.queue.push({ kind: 'batch', deliveries: [...deliveries], waiters: [{ resolve, reject }] });
+      }
+      void this.drain();
+    });
+  }
+
+  /** Runs queued jobs one after the other; a failed job fails its waiters only. */
+  private async drain(): Promise<void> {
+    if (this.draining) return;
+    this.draining = true;
     try {
-      spec = parseSpecValue(event.payload.spec, event.payload.specSource ?? `run ${event.runId}`);
-    } catch (e) {
-      if (!isCurriculumError(e)) throw e;
-      this.log.error({ runId: event.runId, details: e.details }, 'run.start carried an invalid spec; run not created');
-      return 'rejected';
+      for (let job = this.queue.shift(); job; job = this.queue.shift()) {
+        try {
+          if (job.kind === 'batch') await this.processBatch(job.deliveries);
+          else await this.processTick();
+          for (const w of job.waiters) w.resolve();
+        } catch (e) {
+          for (const w of job.waiters) w.reject(e);
+        }
+      }
+    } finally {
+      this.draining = false;
     }
+  }
+
+  /**
+   * The runs a batch touches are loaded in one round trip, each run's events are applied in
+   * delivery order, every changed run is committed (snapshot + applied offsets + outbox) in one
+   * round trip, and all outboxes are relayed in one publish. A crash anywhere replays the batch
+   * against the store, whose per-position fence makes what was committed a no-op.
+   */
+  private async processBatch(deliveries: readonly Delivery[]): Promise<void> {
+    const started = performance.now();
+    const byRun = new Map<string, Delivery[]>();
+    for (const d of deliveries) {
+      const list = byRun.get(d.event.runId);
+      if (list) list.push(d);
+      else byRun.set(d.event.runId, [d]);
+    }
+    const done: RunWork[] = [];
+    let pending = [...byRun.keys()];
+    // A commit refused by the store's fence means it holds a newer state than our cache (another
+    // controller, or a commit whose answer was lost): reload and re-fold those runs from it.
+    for (let attempt = 0; pending.length > 0; attempt++) {
+      if (attempt === MAX_FENCE_RETRIES) {
+        throw new CurriculumError('CUR_STORE_FENCED', `runs ${pending.slice(0, 5).join(', ')}: the store kept refusing their commits as stale`);
+      }
+      await this.loadRuns(pending);
+      const works = pending.map((runId) => this.fold(runId, byRun.get(runId) as Delivery[]));
+      pending = (await this.commitWorks(works)).map((w) => w.runId);
+      done.push(...works.filter((w) => !pending.includes(w.runId)));
+    }
+    await this.relay(done);
+    const seconds = (performance.now() - started) / 1000;
+    const hooks = this.options.hooks;
+    if (hooks?.onOutcome) {
+      for (const w of done) for (const o of w.outcomes) hooks.onOutcome(o.event.runId, o.event.type, o.outcome, seconds, o.event);
+    }
+  }
+
+  /** Puts the runs missing from the cache into it (one store round trip); a snapshot that cannot be restored is remembered per run. */
+  private async loadRuns(runIds: readonly string[]): Promise<void> {
+    const missing = runIds.filter((id) => !this.runs.has(id));
+    if (missing.length === 0) return;
+    const stored = await this.options.store.loadMany(missing);
+    missing.forEach((runId, i) => {
+      const record = stored[i];
+      if (!record) return;
+      try {
+        this.runs.set(runId, this.restore(runId, record.snapshot, record.appliedOffsets));
+      } catch (e) {
+        if (!isCurriculumError(e)) throw e;
+        this.unrestorable.set(runId, e);
+      }
+    });
+  }
+
+  /** Applies one run's events of a batch, in order, to its cached state; nothing is written yet. */
+  private fold(runId: string, deliveries: readonly Delivery[]): RunWork {
+    const base = this.runs.get(runId);
+    const w = newWork(runId, base);
+    const broken = this.unrestorable.get(runId);
+    this.unrestorable.delete(runId);
+    for (const d of deliveries) {
+      const { event } = d;
+      let outcome: EventOutcome;
+      try {
+        if (broken) throw broken;
+        outcome = event.type === 'run.start' ? this.foldCreate(w, event, d) : this.foldApply(w, event, d);
+      } catch (e) {
+        if (!isCurriculumError(e) || e.code === 'CUR_STORE_FENCED') throw e;
+        // A snapshot that cannot be restored is an error for that run, never a fresh start:
+        // the event is not applied, the failure is logged loudly and counted.
+        this.log.error({ err: e, runId, type: event.type }, e.describe());
+        outcome = 'rejected';
+      }
+      w.outcomes.push({ event, outcome });
+    }
+    return w;
+  }
+
+  private foldCreate(w: RunWork, event: EnvelopeOf<'run.start'>, d: Delivery): EventOutcome {
+    if (w.core) return 'duplicate';
+    const spec = this.specs.parse(event.payload.spec, event.payload.specSource, event.runId, this.log);
+    if (!spec) return 'rejected';
     const specFile = event.payload.specSource;
     const baseDir = specFile?.startsWith('/') ? dirOf(specFile) : (this.options.defaultBaseDir ?? process.cwd());
     const result = createRun({ runId: event.runId, spec, baseDir, producer: this.options.producer, now: event.producedAt });
-    const fresh: CachedRun = { stored: { core: result.snapshot, inflight: [] }, appliedOffsets: {} };
-    return (await this.commitAndRelay(event.runId, fresh, result, source, event)) ? 'created' : 'stale';
+    this.absorb(w, result, d, event);
+    return 'created';
   }
 
-  private async apply(event: AnyEvent, source: SourcePosition): Promise<EventOutcome> {
-    const run = await this.loadRun(event.runId);
-    if (!run) return 'ignored';
-    if (!offsetIsAbove(source.offset, run.appliedOffsets[offsetKey(source.topic, source.partition)])) return 'stale';
-    return this.transition(event.runId, run, event, source);
+  private foldApply(w: RunWork, event: AnyEvent, d: Delivery): EventOutcome {
+    if (!w.core) return 'ignored';
+    if (!offsetIsAbove(d.offset, w.appliedOffsets[offsetKey(d.topic, d.partition)])) return 'stale';
+    const result = applyEvent(w.core, event);
+    // An event that changed nothing still advances the applied offset, so a replay is fenced cheaply.
+    this.absorb(w, result, d, event);
+    return result.outcome;
   }
 
-  private async transition(runId: string, run: CachedRun, event: AnyEvent | { type: 'tick'; runId: string; now: string }, source: SourcePosition | null): Promise<EventOutcome> {
-    const result = applyEvent(run.stored.core, event);
-    if (result.outcome !== 'applied' && result.commands.length === 0 && result.decisions.length === 0) {
-      // Nothing changed but the applied offset: record it so a replay is fenced cheaply.
-      if (source) await this.commitAndRelay(runId, run, result, source, null);
-      return result.outcome;
+  private absorb(w: RunWork, result: CoreResult, d: Delivery | null, cause: AnyEvent | null): void {
+    w.core = result.snapshot;
+    if (d) {
+      const key = offsetKey(d.topic, d.partition);
+      w.appliedOffsets[key] = d.offset;
+      w.sources.set(key, { topic: d.topic, partition: d.partition, offset: d.offset });
     }
-    const committed = await this.commitAndRelay(runId, run, result, source, event.type === 'tick' ? null : event);
-    return committed ? result.outcome : 'stale';
+    if (result.outcome === 'applied') w.dirty = true;
+    if (result.commands.length > 0) w.inflight = result.commands;
+    if (result.commands.length > 0 || result.decisions.length > 0) {
+      for (const c of result.commands) w.outbox.push(c);
+      for (const e of result.decisions) w.outbox.push(e);
+      w.transitions.push({ result, cause });
+      w.dirty = true;
+    }
   }
 
-  private async commitAndRelay(runId: string, run: CachedRun, result: CoreResult, source: SourcePosition | null, cause: AnyEvent | null): Promise<boolean> {
-    const outbox: AnyEvent[] = [...result.commands, ...result.decisions];
-    const stored: StoredController = {
-      core: result.snapshot,
-      inflight: result.commands.length > 0 ? result.commands : run.stored.inflight,
-    };
+  /** Commits every run that changed in one store round trip; returns the runs the fence refused (dropped from the cache). */
+  private async commitWorks(works: readonly RunWork[]): Promise<RunWork[]> {
+    const changed = works.filter((w) => w.core && (w.sources.size > 0 || w.dirty));
+    if (changed.length === 0) return [];
     const t0 = performance.now();
-    const outcome = await this.options.store.commit({ runId, snapshot: stored, source, outbox });
+    let outcomes: CommitOutcome[];
+    try {
+      outcomes = await this.options.store.commitMany(
+        changed.map((w) => ({ runId: w.runId, snapshot: { core: w.core as RunSnapshot, inflight: w.inflight } satisfies StoredController, sources: [...w.sources.values()], outbox: w.outbox })),
+      );
+    } catch (e) {
+      // Some of the runs may be committed: the cache can no longer tell, the store can.
+      for (const w of changed) this.runs.delete(w.runId);
+      throw e;
+    }
     this.options.hooks?.onCommitLatency?.((performance.now() - t0) / 1000);
-    if (outcome.status === 'stale') {
-      // Another controller got there first (or this is a replay): our cache is behind.
-      this.runs.delete(runId);
-      return false;
+    const refused: RunWork[] = [];
+    changed.forEach((w, i) => {
+      if (outcomes[i]?.status === 'committed') {
+        this.runs.set(w.runId, { stored: { core: w.core as RunSnapshot, inflight: w.inflight }, appliedOffsets: w.appliedOffsets });
+      } else {
+        this.runs.delete(w.runId);
+        refused.push(w);
+      }
+    });
+    return refused;
+  }
+
+  /** Publishes the committed outboxes in one send, acknowledges them in one store round trip, then tells the observers. */
+  private async relay(works: readonly RunWork[]): Promise<void> {
+    const withOutbox = works.filter((w) => w.outbox.length > 0);
+    if (withOutbox.length > 0) {
+      await this.options.bus.publish(withOutbox.length === 1 ? (withOutbox[0] as RunWork).outbox : withOutbox.flatMap((w) => w.outbox));
+      await this.options.store.acknowledgeOutboxMany(withOutbox.map((w) => ({ runId: w.runId, eventIds: w.outbox.map((e) => e.eventId) })));
     }
-    const appliedOffsets = { ...run.appliedOffsets };
-    if (source) appliedOffsets[offsetKey(source.topic, source.partition)] = source.offset;
-    const next: CachedRun = { stored, appliedOffsets };
-    this.runs.set(runId, next);
-    if (outbox.length > 0) {
-      await this.options.bus.publish(outbox);
-      await this.options.store.acknowledgeOutbox(runId, outbox.map((e) => e.eventId));
+    const onTransition = this.options.hooks?.onTransition;
+    for (const w of withOutbox) {
+      const decisions = w.transitions.flatMap((t) => t.result.decisions.map((d) => d.payload));
+      if (decisions.length > 0) {
+        const list = this.recent.get(w.runId) ?? [];
+        list.push(...decisions);
+        this.recent.set(w.runId, list.length > RECENT_DECISIONS ? list.slice(-RECENT_DECISIONS) : list);
+      }
+      if (onTransition) for (const t of w.transitions) onTransition(describeRun(t.result.snapshot), t.result, t.cause);
     }
-    if (result.decisions.length > 0) {
-      const list = this.recent.get(runId) ?? [];
-      list.push(...result.decisions.map((d) => d.payload));
-      this.recent.set(runId, list.slice(-RECENT_DECISIONS));
-    }
-    if (result.decisions.length > 0 || result.commands.length > 0) {
-      this.options.hooks?.onTransition?.(describeRun(result.snapshot), result, cause);
-    }
-    return true;
   }
 
   private async relayPending(runId: string): Promise<void> {
@@ -247,16 +434,17 @@ export class ControllerService {
     if (cached) return cached;
     const stored = await this.options.store.load(runId);
     if (!stored) return undefined;
-    const raw = stored.snapshot as Partial<StoredController> | null;
+    const run = this.restore(runId, stored.snapshot, stored.appliedOffsets);
+    this.runs.set(runId, run);
+    return run;
+  }
+
+  private restore(runId: string, snapshot: unknown, appliedOffsets: Readonly<Record<string, string>>): CachedRun {
+    const raw = snapshot as Partial<StoredController> | null;
     if (!raw || typeof raw !== 'object' || !('core' in raw)) {
       throw new CurriculumError('CUR_SNAPSHOT_RESTORE', `run ${runId}: stored state has no controller snapshot`);
     }
-    const run: CachedRun = {
-      stored: { core: restoreSnapshot(raw.core), inflight: raw.inflight ?? [] },
-      appliedOffsets: { ...stored.appliedOffsets },
-    };
-    this.runs.set(runId, run);
-    return run;
+    return { stored: { core: restoreSnapshot(raw.core), inflight: raw.inflight ?? [] }, appliedOffsets: { ...appliedOffsets } };
   }
 
   private originate<T extends 'run.start' | 'operator.command'>(type: T, runId: string, payload: EnvelopeOf<T>['payload']): AnyEvent {

@@ -12,7 +12,7 @@ import { pino, type Logger } from 'pino';
 import { validateEvent } from '../../schemas/decode.ts';
 import type { AnyEvent } from '../../schemas/events.ts';
 import { CurriculumError, isCurriculumError } from '../../schemas/errors.ts';
-import { offsetKey, type CommitInput, type CommitOutcome, type RunStore, type StoredRun } from '../run-store.ts';
+import { asBatchCommit, offsetKey, type BatchCommitInput, type CommitInput, type CommitOutcome, type OutboxAck, type RunStore, type StoredRun } from '../run-store.ts';
 import { parseRedisStoreConfig, type RedisStoreConfig } from './config.ts';
 import { KeyLayout } from './keys.ts';
 import { withTimeout } from '../../transport/with-timeout.ts';
@@ -21,19 +21,26 @@ const lua = (name: string) => readFileSync(new URL(`./lua/${name}.lua`, import.m
 
 /** The scripts, registered with defineCommand (EVALSHA, falling back to EVAL after a restart). */
 const SCRIPTS = {
-  curriculumCommit: { numberOfKeys: 6, lua: lua('commit') },
-  curriculumAckOutbox: { numberOfKeys: 3, lua: lua('ack-outbox') },
+  // Variable key counts (one to many runs per call): the caller passes the key count first.
+  curriculumCommit: { lua: lua('commit') },
+  curriculumAckOutbox: { lua: lua('ack-outbox') },
   curriculumLoad: { numberOfKeys: 4, lua: lua('load') },
 } as const;
 
 /** What the scripts return, as ioredis decodes RESP2 replies. */
-type CommitReply = [status: 'committed' | 'stale', value: number | string];
+type CommitReply = Array<[status: 'committed' | 'stale', value: number | string]>;
 type LoadReply = [] | [snapshot: string | null, revision: string | null, offsets: string[], events: Array<string | null>];
 
 interface ScriptCommands {
   curriculumCommit(...args: string[]): Promise<CommitReply>;
   curriculumAckOutbox(...args: string[]): Promise<number>;
   curriculumLoad(...args: string[]): Promise<LoadReply>;
+}
+
+/** The same scripts queued on a pipeline (one round trip for many calls). */
+interface ScriptPipeline {
+  curriculumLoad(...args: string[]): ScriptPipeline;
+  exec(): Promise<Array<[error: Error | null, result: unknown]> | null>;
 }
 
 export interface RedisRunStoreOptions {
@@ -119,61 +126,56 @@ export class RedisRunStore implements RunStore {
   async load(runId: string): Promise<StoredRun | null> {
     const k = this.keys.forRun(runId);
     const reply = await this.call('load', () => this.scripts.curriculumLoad(k.run, k.offsets, k.outbox, k.outboxEvents));
-    if (reply.length === 0) return null;
-    const [snapshotJson, revision, offsetPairs, eventJsons] = reply;
-    const corrupt = (what: string, cause?: unknown) =>
-      new CurriculumError('CUR_STORE_CORRUPT', `run ${runId}: ${what}`, [], cause === undefined ? undefined : { cause });
-    if (snapshotJson === null || revision === null) throw corrupt('record has no snapshot or revision');
-    let snapshot: unknown;
-    try {
-      snapshot = JSON.parse(snapshotJson);
-    } catch (e) {
-      throw corrupt('snapshot is not JSON', e);
-    }
-    const appliedOffsets: Record<string, string> = {};
-    for (let i = 0; i + 1 < offsetPairs.length; i += 2) appliedOffsets[offsetPairs[i]!] = offsetPairs[i + 1]!;
-    const outbox: AnyEvent[] = eventJsons.map((json, i) => {
-      if (json === null) throw corrupt(`outbox entry ${i} has no event`);
-      let parsed: unknown;
-      try {
-        parsed = JSON.parse(json);
-      } catch (e) {
-        throw corrupt(`outbox entry ${i} is not JSON`, e);
-      }
-      const checked = validateEvent(parsed);
-      if (!checked.ok) throw corrupt(`outbox entry ${i} is not a valid event: ${checked.reason}`);
-      return checked.event;
+    return parseLoadReply(runId, reply);
+  }
+
+  async loadMany(runIds: readonly string[]): Promise<Array<StoredRun | null>> {
+    if (runIds.length === 0) return [];
+    const replies = await this.pipelined('load', runIds, (p, runId) => {
+      const k = this.keys.forRun(runId);
+      p.curriculumLoad(k.run, k.offsets, k.outbox, k.outboxEvents);
     });
-    return { runId, snapshot, revision: Number(revision), appliedOffsets, outbox };
+    return replies.map((reply, i) => parseLoadReply(runIds[i] as string, reply as LoadReply));
   }
 
   async commit(input: CommitInput): Promise<CommitOutcome> {
+    const [outcome] = await this.commitMany([asBatchCommit(input)]);
+    return outcome as CommitOutcome;
+  }
+
+  /** One Lua call for all the runs: one round trip, and one AOF write and fsync, for the batch. */
+  async commitMany(inputs: readonly BatchCommitInput[]): Promise<CommitOutcome[]> {
+    if (inputs.length === 0) return [];
     if (this.commitDelayMs > 0) await new Promise((r) => setTimeout(r, this.commitDelayMs));
-    const k = this.keys.forRun(input.runId);
-    const field = input.source ? offsetKey(input.source.topic, input.source.partition) : '';
-    const offset = input.source ? canonicalOffset(input.source.offset) : '';
-    const args = [
-      k.run,
-      k.offsets,
-      k.outbox,
-      k.outboxEvents,
-      this.keys.runIds,
-      this.keys.pendingOutbox,
-      input.runId,
-      randomUUID(),
-      JSON.stringify(input.snapshot ?? null),
-      field,
-      offset,
-      ...input.outbox.flatMap((e) => [e.eventId, JSON.stringify(e)]),
-    ];
-    const [status, value] = await this.call('commit', () => this.scripts.curriculumCommit(...args));
-    return status === 'committed' ? { status, revision: Number(value) } : { status, appliedOffset: String(value) };
+    const keys: string[] = [this.keys.runIds, this.keys.pendingOutbox];
+    const args: string[] = [];
+    for (const input of inputs) {
+      const k = this.keys.forRun(input.runId);
+      keys.push(k.run, k.offsets, k.outbox, k.outboxEvents);
+      args.push(input.runId, randomUUID(), JSON.stringify(input.snapshot ?? null), String(input.sources.length));
+      for (const s of input.sources) args.push(offsetKey(s.topic, s.partition), canonicalOffset(s.offset));
+      args.push(String(input.outbox.length));
+      for (const e of input.outbox) args.push(e.eventId, JSON.stringify(e));
+    }
+    const replies = await this.call('commit', () => this.scripts.curriculumCommit(String(keys.length), ...keys, ...args));
+    return replies.map(([status, value]) => (status === 'committed' ? { status, revision: Number(value) } : { status, appliedOffset: String(value) }));
   }
 
   async acknowledgeOutbox(runId: string, eventIds: readonly string[]): Promise<void> {
-    if (eventIds.length === 0) return;
-    const k = this.keys.forRun(runId);
-    await this.call('acknowledge outbox', () => this.scripts.curriculumAckOutbox(k.outbox, k.outboxEvents, this.keys.pendingOutbox, runId, ...eventIds));
+    await this.acknowledgeOutboxMany([{ runId, eventIds }]);
+  }
+
+  async acknowledgeOutboxMany(acks: readonly OutboxAck[]): Promise<void> {
+    const todo = acks.filter((a) => a.eventIds.length > 0);
+    if (todo.length === 0) return;
+    const keys: string[] = [this.keys.pendingOutbox];
+    const args: string[] = [];
+    for (const { runId, eventIds } of todo) {
+      const k = this.keys.forRun(runId);
+      keys.push(k.outbox, k.outboxEvents);
+      args.push(runId, String(eventIds.length), ...eventIds);
+    }
+    await this.call('acknowledge outbox', () => this.scripts.curriculumAckOutbox(String(keys.length), ...keys, ...args));
   }
 
   async runsWithPendingOutbox(): Promise<string[]> {
@@ -206,6 +208,19 @@ export class RedisRunStore implements RunStore {
     }
   }
 
+  /** Queues one script call per item on a pipeline (reads only: no fsync per slice) and returns the replies in order; the first error is thrown as `call` would. */
+  private async pipelined<T>(what: string, items: readonly T[], queue: (p: ScriptPipeline, item: T) => void): Promise<unknown[]> {
+    return this.call(what, async () => {
+      const p = this.redis.pipeline() as unknown as ScriptPipeline;
+      for (const item of items) queue(p, item);
+      const results = (await p.exec()) ?? [];
+      return results.map(([error, result]) => {
+        if (error) throw error;
+        return result;
+      });
+    });
+  }
+
   /**
    * Runs a Redis call, turning transport failures (no answer after the reconnect attempts) into
    * CUR_STORE_UNAVAILABLE. An error Redis itself answered (a script bug) is rethrown as is.
@@ -225,4 +240,34 @@ export class RedisRunStore implements RunStore {
       throw new CurriculumError('CUR_STORE_UNAVAILABLE', `redis ${what} failed: ${(e as Error).message}`, [], { cause: e });
     }
   }
+}
+
+/** A load script's reply as a StoredRun (null: no such run); a record that does not parse is CUR_STORE_CORRUPT. */
+function parseLoadReply(runId: string, reply: LoadReply): StoredRun | null {
+  if (reply.length === 0) return null;
+  const [snapshotJson, revision, offsetPairs, eventJsons] = reply;
+  const corrupt = (what: string, cause?: unknown) =>
+    new CurriculumError('CUR_STORE_CORRUPT', `run ${runId}: ${what}`, [], cause === undefined ? undefined : { cause });
+  if (snapshotJson === null || revision === null) throw corrupt('record has no snapshot or revision');
+  let snapshot: unknown;
+  try {
+    snapshot = JSON.parse(snapshotJson);
+  } catch (e) {
+    throw corrupt('snapshot is not JSON', e);
+  }
+  const appliedOffsets: Record<string, string> = {};
+  for (let i = 0; i + 1 < offsetPairs.length; i += 2) appliedOffsets[offsetPairs[i]!] = offsetPairs[i + 1]!;
+  const outbox: AnyEvent[] = eventJsons.map((json, i) => {
+    if (json === null) throw corrupt(`outbox entry ${i} has no event`);
+    let parsed: unknown;
+    try {
+      parsed = JSON.parse(json);
+    } catch (e) {
+      throw corrupt(`outbox entry ${i} is not JSON`, e);
+    }
+    const checked = validateEvent(parsed);
+    if (!checked.ok) throw corrupt(`outbox entry ${i} is not a valid event: ${checked.reason}`);
+    return checked.event;
+  });
+  return { runId, snapshot, revision: Number(revision), appliedOffsets, outbox };
 }

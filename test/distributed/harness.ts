@@ -226,7 +226,12 @@ export class TopicWatcher {
   readonly decisionsByRun = new Map<string, Map<string, Decision>>();
   /** Every decision message read, duplicates included. */
   decisionMessages = 0;
-  readonly acks: Array<EnvelopeOf<'command.ack'>> = [];
+  /**
+   * Acks by log position: the watcher's own group may read a message again after a broker
+   * restart (its offset commit lost), which is not a second execution; a second 'executed' ack
+   * at another position is.
+   */
+  readonly acks = new Map<string, EnvelopeOf<'command.ack'>>();
   /** checkpoint.saved events seen per run (a controller input: the controller handles each as it arrives). */
   readonly checkpoints = new Map<string, number>();
 
@@ -240,14 +245,14 @@ export class TopicWatcher {
     this.subscription = await this.bus.subscribe({
       groupId: `watcher-${randomUUID()}`,
       topics: [TOPICS.decisions, TOPICS.serviceEvents, ...(this.options.checkpoints ? [TOPICS.checkpoints] : [])],
-      handle: async ({ event }) => {
+      handle: async ({ event, topic, partition, offset }) => {
         if (event.type === 'decision') {
           this.decisionMessages++;
           const byId = this.decisionsByRun.get(event.runId) ?? new Map<string, Decision>();
           if (!byId.has(event.payload.decisionId)) byId.set(event.payload.decisionId, event.payload);
           this.decisionsByRun.set(event.runId, byId);
         } else if (event.type === 'command.ack') {
-          this.acks.push(event);
+          this.acks.set(`${topic}:${partition}:${offset}`, event);
         } else if (event.type === 'checkpoint.saved') {
           this.checkpoints.set(event.runId, (this.checkpoints.get(event.runId) ?? 0) + 1);
         }
@@ -278,7 +283,7 @@ export class TopicWatcher {
   /** `service:commandId` (run id normalized) -> how many 'executed' acks the service sent for it. */
   executedPerCommand(runId: string): Map<string, number> {
     const out = new Map<string, number>();
-    for (const a of this.acks) {
+    for (const a of this.acks.values()) {
       if (a.runId !== runId || a.payload.outcome !== 'executed') continue;
       const key = `${a.payload.service}:${a.payload.commandId}`.replaceAll(runId, '<run>');
       out.set(key, (out.get(key) ?? 0) + 1);

@@ -79,7 +79,7 @@ serviceTest(
       assert.equal(midRun, KILLS, 'every kill hit the run before its last decision');
       t.diagnostic(
         `${s.watcher.decisionMessages} decision messages for ${s.watcher.count(runId)} decisions (re-relayed duplicates dropped by decisionId); ` +
-          `${s.watcher.acks.filter((a) => a.payload.outcome === 'duplicate').length} 'duplicate' acks (re-sent commands the executors recognised); ` +
+          `${[...s.watcher.acks.values()].filter((a) => a.payload.outcome === 'duplicate').length} 'duplicate' acks (re-sent commands the executors recognised); ` +
           `${all.filter((c) => c.output.includes('relaying the outbox left by a previous controller')).length} incarnations relayed an outbox their killed predecessor had committed but not relayed`,
       );
     } finally {

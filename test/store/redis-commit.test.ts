@@ -156,16 +156,45 @@ serviceTest('a resent commit (same commit id, as ioredis resends after a reconne
   try {
     const script = readFileSync(new URL('../../store/redis/lua/commit.lua', import.meta.url), 'utf8');
     const k = store.keys.forRun('r');
-    const keys = [k.run, k.offsets, k.outbox, k.outboxEvents, store.keys.runIds, store.keys.pendingOutbox];
+    const keys = [store.keys.runIds, store.keys.pendingOutbox, k.run, k.offsets, k.outbox, k.outboxEvents];
     const event = decision('r', 1);
-    const args = ['r', 'commit-1', JSON.stringify({ v: 1 }), 'curriculum.trainer.metrics:0', '7', event.eventId, JSON.stringify(event)];
-    assert.deepEqual(await raw.eval(script, keys.length, ...keys, ...args), ['committed', 1]);
+    const args = ['r', 'commit-1', JSON.stringify({ v: 1 }), '1', 'curriculum.trainer.metrics:0', '7', '1', event.eventId, JSON.stringify(event)];
+    assert.deepEqual(await raw.eval(script, keys.length, ...keys, ...args), [['committed', 1]]);
     const after = await store.load('r');
-    assert.deepEqual(await raw.eval(script, keys.length, ...keys, ...args), ['committed', 1], 'same answer, not "stale"');
+    assert.deepEqual(await raw.eval(script, keys.length, ...keys, ...args), [['committed', 1]], 'same answer, not "stale"');
     assert.deepEqual(await store.load('r'), after, 'nothing applied twice');
-    assert.deepEqual(await raw.eval(script, keys.length, ...keys, 'r', 'commit-2', '{}', 'curriculum.trainer.metrics:0', '7'), ['stale', '7']);
+    assert.deepEqual(await raw.eval(script, keys.length, ...keys, 'r', 'commit-2', '{}', '1', 'curriculum.trainer.metrics:0', '7', '0'), [['stale', '7']]);
   } finally {
     await raw.quit();
+    await store.close();
+  }
+});
+
+serviceTest('a batch commit fences each run on its own, on every position it carries, in one call', REDIS, async () => {
+  const store = newStore(uniquePrefix('many'));
+  try {
+    await store.commit({ runId: 'b', snapshot: { v: 1 }, source: source('10'), outbox: [] });
+    const outcomes = await store.commitMany([
+      { runId: 'a', snapshot: { v: 'a' }, sources: [source('4'), source('2', 0, 'curriculum.checkpoints')], outbox: [decision('a', 1)] },
+      // One of b's two positions is not above what b applied: nothing of b is written.
+      { runId: 'b', snapshot: { v: 'stale' }, sources: [source('3', 0, 'curriculum.checkpoints'), source('10')], outbox: [decision('b', 1)] },
+      { runId: 'c', snapshot: { v: 'c' }, sources: [], outbox: [] },
+    ]);
+    assert.deepEqual(outcomes, [
+      { status: 'committed', revision: 1 },
+      { status: 'stale', appliedOffset: '10' },
+      { status: 'committed', revision: 1 },
+    ]);
+    const [a, b, c, none] = await store.loadMany(['a', 'b', 'c', 'nobody']);
+    assert.deepEqual(a?.appliedOffsets, { 'curriculum.trainer.metrics:0': '4', 'curriculum.checkpoints:0': '2' });
+    assert.deepEqual(a?.outbox, [decision('a', 1)]);
+    assert.deepEqual(b, { runId: 'b', snapshot: { v: 1 }, revision: 1, appliedOffsets: { 'curriculum.trainer.metrics:0': '10' }, outbox: [] });
+    assert.deepEqual(c?.snapshot, { v: 'c' });
+    assert.equal(none, null);
+    assert.deepEqual(await store.runsWithPendingOutbox(), ['a']);
+    await store.acknowledgeOutboxMany([{ runId: 'a', eventIds: [decision('a', 1).eventId] }, { runId: 'c', eventIds: ['unknown'] }]);
+    assert.deepEqual(await store.runsWithPendingOutbox(), []);
+  } finally {
     await store.close();
   }
 });

@@ -4,6 +4,8 @@
 // - every message is keyed by runId, so a run lives on one partition and is handled in order;
 // - a consumer commits a message's offset only after its handler resolved (at-least-once: a
 //   crash between handler and commit redelivers, and the state store's offset fence drops it);
+//   a subscriber with handleBatch gets fetched batches in chunks, and their offsets are resolved
+//   after each chunk's handler and committed once per batch;
 // - a message that fails decoding is produced to `<topic>.dlq` with origin headers and then
 //   committed, so a poison message never blocks its partition;
 // - the producer is idempotent with acks=all, so broker retries never duplicate a message.
@@ -14,6 +16,7 @@ import {
   type Admin,
   type Consumer,
   type IHeaders,
+  type KafkaMessage,
   type KafkaConfig,
   type Producer,
   type SASLOptions,
@@ -23,7 +26,7 @@ import type { ConnectionOptions } from 'node:tls';
 import { decodeEvent, encodeEvent } from '../../schemas/decode.ts';
 import type { AnyEvent } from '../../schemas/events.ts';
 import { deadLetterTopic, TOPIC_OF } from '../../schemas/topics.ts';
-import { DLQ_HEADERS, type DeadLetter, type EventBus, type SubscribeOptions, type Subscription } from '../bus.ts';
+import { DLQ_HEADERS, type DeadLetter, type Delivery, type EventBus, type SubscribeOptions, type Subscription } from '../bus.ts';
 import { parseKafkaBusConfig, type KafkaBusConfig, type ResolvedKafkaBusConfig } from './config.ts';
 import { pinoLogCreator, kafkajsLogLevelFor } from './logger.ts';
 import { fetchCommittedOffsets, type CommittedOffset } from './offsets.ts';
@@ -43,6 +46,9 @@ export interface KafkaBusOptions {
    */
   topicPrefix?: string;
 }
+
+/** Most deliveries per handleBatch call unless the subscriber says otherwise (see SubscribeOptions.maxBatch). */
+const DEFAULT_MAX_BATCH = 500;
 
 /** A committed position as Kafka stores it: `offset` is the next offset to read. */
 export interface CommitNotice {
@@ -284,26 +290,66 @@ export class KafkaBus implements EventBus {
 
     await consumer.connect();
     await consumer.subscribe({ topics: physicalTopics, fromBeginning: options.fromBeginning ?? true });
-    await consumer.run({
-      autoCommit: true,
-      // Threshold 1 = commit right after each handler resolved; larger values batch commits
-      // (kafkajs also commits what was handled at the end of every fetched batch and on stop).
-      autoCommitThreshold: c.commitEvery,
-      partitionsConsumedConcurrently: 1,
-      eachMessage: async ({ topic: physicalTopic, partition, message }) => {
-        const topic = this.logical(physicalTopic);
-        const value = message.value ?? Buffer.alloc(0);
-        const decoded = decodeEvent(value, c.maxEventBytes);
-        if (decoded.ok) {
-          await options.handle({ topic, partition, offset: message.offset, event: decoded.event });
-          return;
-        }
-        const letter: DeadLetter = { topic, partition, offset: message.offset, code: decoded.code, reason: decoded.reason };
-        await this.deadLetter(physicalTopic, message.key, value, headersToStrings(message.headers), letter, options.groupId);
-        log.warn({ topic, partition, offset: message.offset, code: decoded.code, reason: decoded.reason }, 'message dead-lettered');
-        options.onDeadLetter?.(letter);
-      },
-    });
+    const handleBatch = options.handleBatch;
+    if (handleBatch) {
+      const maxBatch = Math.max(1, options.maxBatch ?? DEFAULT_MAX_BATCH);
+      await consumer.run({
+        autoCommit: true,
+        // kafkajs commits the resolved offsets after each eachBatch call: once per fetched batch.
+        autoCommitThreshold: c.commitEvery,
+        // Several partitions' batches in hand at once: the handler may coalesce them into one
+        // store round trip and one produce (the controller does).
+        partitionsConsumedConcurrently: c.partitions,
+        eachBatchAutoResolve: false,
+        eachBatch: async ({ batch, resolveOffset, heartbeat, isRunning, isStale }) => {
+          const topic = this.logical(batch.topic);
+          for (let i = 0; i < batch.messages.length; i += maxBatch) {
+            // Stopping or rebalanced away: what is unresolved is redelivered to the next owner.
+            if (!isRunning() || isStale()) return;
+            const chunk = batch.messages.slice(i, i + maxBatch);
+            const deliveries: Delivery[] = [];
+            const dead: Array<{ message: KafkaMessage; value: Buffer; letter: DeadLetter }> = [];
+            for (const message of chunk) {
+              const value = message.value ?? Buffer.alloc(0);
+              const decoded = decodeEvent(value, c.maxEventBytes);
+              if (decoded.ok) deliveries.push({ topic, partition: batch.partition, offset: message.offset, event: decoded.event });
+              else dead.push({ message, value, letter: { topic, partition: batch.partition, offset: message.offset, code: decoded.code, reason: decoded.reason } });
+            }
+            if (dead.length > 0) {
+              await this.send([{ topic: deadLetterTopic(batch.topic), messages: dead.map((d) => this.deadLetterMessage(batch.topic, d.message, d.value, d.letter, options.groupId)) }]);
+              for (const d of dead) {
+                log.warn({ topic, partition: batch.partition, offset: d.letter.offset, code: d.letter.code, reason: d.letter.reason }, 'message dead-lettered');
+                options.onDeadLetter?.(d.letter);
+              }
+            }
+            if (deliveries.length > 0) await handleBatch(deliveries);
+            resolveOffset((chunk[chunk.length - 1] as KafkaMessage).offset);
+            await heartbeat();
+          }
+        },
+      });
+    } else {
+      await consumer.run({
+        autoCommit: true,
+        // Threshold 1 = commit right after each handler resolved; larger values batch commits
+        // (kafkajs also commits what was handled at the end of every fetched batch and on stop).
+        autoCommitThreshold: c.commitEvery,
+        partitionsConsumedConcurrently: 1,
+        eachMessage: async ({ topic: physicalTopic, partition, message }) => {
+          const topic = this.logical(physicalTopic);
+          const value = message.value ?? Buffer.alloc(0);
+          const decoded = decodeEvent(value, c.maxEventBytes);
+          if (decoded.ok) {
+            await options.handle({ topic, partition, offset: message.offset, event: decoded.event });
+            return;
+          }
+          const letter: DeadLetter = { topic, partition, offset: message.offset, code: decoded.code, reason: decoded.reason };
+          await this.send([{ topic: deadLetterTopic(physicalTopic), messages: [this.deadLetterMessage(physicalTopic, message, value, letter, options.groupId)] }]);
+          log.warn({ topic, partition, offset: message.offset, code: decoded.code, reason: decoded.reason }, 'message dead-lettered');
+          options.onDeadLetter?.(letter);
+        },
+      });
+    }
 
     let stopping: Promise<void> | undefined;
     const subscription: Subscription = {
@@ -325,9 +371,10 @@ export class KafkaBus implements EventBus {
     return subscription;
   }
 
-  private async deadLetter(physicalTopic: string, key: Buffer | null, value: Buffer, original: Record<string, string>, letter: DeadLetter, groupId: string) {
+  /** The dead-letter copy of a message: its bytes and headers, plus where it came from and why. */
+  private deadLetterMessage(physicalTopic: string, message: KafkaMessage, value: Buffer, letter: DeadLetter, groupId: string) {
     const headers: Record<string, string> = {
-      ...original,
+      ...headersToStrings(message.headers),
       // Every consumer group of a topic dead-letters the poison messages it reads (the
       // controller and, on the feedback topic, the trainer's intake): the group tells the copies apart.
       [DLQ_CONSUMER_GROUP_HEADER]: groupId,
@@ -338,7 +385,7 @@ export class KafkaBus implements EventBus {
       // Header values are not size-limited by Kafka, but an operator reads them: keep reasons short.
       [DLQ_HEADERS.reason]: letter.reason.slice(0, 2000),
     };
-    await this.send([{ topic: deadLetterTopic(physicalTopic), messages: [{ key: key?.toString() ?? '', value, headers }] }]);
+    return { key: message.key?.toString() ?? '', value, headers };
   }
 
   /**
