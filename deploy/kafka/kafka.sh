@@ -74,12 +74,15 @@ start() {
   from=$(($(wc -l <"$logfile" 2>/dev/null || echo 0) + 1))
   # setsid + nohup: the broker outlives the shell (or test) that started it.
   setsid nohup java "${java_opts[@]}" -cp "$libs/*" kafka.Kafka "$props" >>"$logfile" 2>&1 </dev/null &
-  echo $! >"$pidfile"
+  local launched=$!
+  echo "$launched" >"$pidfile"
   local deadline=$((SECONDS + 90))
   # Not `grep -q`: it exits at the first match, tail dies of SIGPIPE (141) and pipefail turns a
   # started broker into a failed check once the start-up log outgrows the pipe buffer.
   until tail -n "+$from" "$logfile" | grep "Kafka Server started" >/dev/null; do
-    if ! running_pid >/dev/null; then
+    # kill -0, not running_pid: until setsid and nohup have exec'd java, the child's command line
+    # is still this script's, and a fast first check would call a starting broker dead.
+    if ! kill -0 "$launched" 2>/dev/null; then
       say "broker exited during start; last log lines:"
       tail -n 30 "$logfile" >&2
       exit 1
