@@ -20,6 +20,12 @@ export const GeneralConfig = Type.Object(
     checkpointRoot: Type.String({ minLength: 1, default: './checkpoints', description: 'shared by trainer and evaluator' }),
     backend: LiteralUnion(BACKEND_NAMES, { default: 'auto' }),
     tickSeconds: Type.Number({ exclusiveMinimum: 0, default: 5, description: 'how often the controller delivers liveness ticks' }),
+    controllerBatch: Type.Integer({
+      minimum: 1,
+      maximum: 5000,
+      default: 64,
+      description: 'events the controller handles per batch (coalesced up to twice as many): smaller lowers decision latency, larger raises throughput (BENCHMARKS.md, bench:controller)',
+    }),
   },
   { additionalProperties: true },
 );
@@ -40,6 +46,7 @@ export const ENVIRONMENT: ReadonlyArray<{ name: string; path: readonly string[];
   { name: 'CURRICULUM_CHECKPOINT_ROOT', path: ['checkpointRoot'], kind: 'string' },
   { name: 'CURRICULUM_BACKEND', path: ['backend'], kind: 'string' },
   { name: 'CURRICULUM_TICK_SECONDS', path: ['tickSeconds'], kind: 'number' },
+  { name: 'CURRICULUM_CONTROLLER_BATCH', path: ['controllerBatch'], kind: 'int' },
   // Read by transport/kafka/config.ts (kafkaBusConfigFromEnv):
   { name: 'CURRICULUM_KAFKA_BROKERS', path: ['kafka', 'brokers'], kind: 'list' },
   { name: 'CURRICULUM_KAFKA_CLIENT_ID', path: ['kafka', 'clientId'], kind: 'string' },
