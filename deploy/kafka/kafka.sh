@@ -56,8 +56,12 @@ java_opts=(-Xms256m "-Xmx$heap" -XX:+UseG1GC -XX:MaxGCPauseMillis=20 -Djava.awt.
 format_once() {
   if [[ -f "$data/meta.properties" ]]; then return 0; fi
   # A fresh cluster id: 16 random bytes, URL-safe base64 without padding (Kafka's Uuid format).
-  local id
-  id="$(head -c 16 /dev/urandom | base64 | tr '+/' '-_' | tr -d '=\n')"
+  # Like Kafka's Uuid.randomUuid, never one that starts with '-': StorageTool would read it as an
+  # option ("argument --cluster-id/-t: expected one argument"), one fresh format in 64.
+  local id="-"
+  while [[ "$id" == -* ]]; do
+    id="$(head -c 16 /dev/urandom | base64 | tr '+/' '-_' | tr -d '=\n')"
+  done
   say "formatting $data (cluster id $id)"
   java "${java_opts[@]}" -cp "$libs/*" kafka.tools.StorageTool format -t "$id" -c "$props" >>"$logfile" 2>&1
 }
