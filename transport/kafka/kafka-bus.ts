@@ -315,13 +315,7 @@ export class KafkaBus implements EventBus {
               if (decoded.ok) deliveries.push({ topic, partition: batch.partition, offset: message.offset, event: decoded.event });
               else dead.push({ message, value, letter: { topic, partition: batch.partition, offset: message.offset, code: decoded.code, reason: decoded.reason } });
             }
-            if (dead.length > 0) {
-              await this.send([{ topic: deadLetterTopic(batch.topic), messages: dead.map((d) => this.deadLetterMessage(batch.topic, d.message, d.value, d.letter, options.groupId)) }]);
-              for (const d of dead) {
-                log.warn({ topic, partition: batch.partition, offset: d.letter.offset, code: d.letter.code, reason: d.letter.reason }, 'message dead-lettered');
-                options.onDeadLetter?.(d.letter);
-              }
-            }
+            if (dead.length > 0) await this.deadLetterAll(batch.topic, dead, options, log);
             if (deliveries.length > 0) await handleBatch(deliveries);
             resolveOffset((chunk[chunk.length - 1] as KafkaMessage).offset);
             await heartbeat();
@@ -344,9 +338,7 @@ export class KafkaBus implements EventBus {
             return;
           }
           const letter: DeadLetter = { topic, partition, offset: message.offset, code: decoded.code, reason: decoded.reason };
-          await this.send([{ topic: deadLetterTopic(physicalTopic), messages: [this.deadLetterMessage(physicalTopic, message, value, letter, options.groupId)] }]);
-          log.warn({ topic, partition, offset: message.offset, code: decoded.code, reason: decoded.reason }, 'message dead-lettered');
-          options.onDeadLetter?.(letter);
+          await this.deadLetterAll(physicalTopic, [{ message, value, letter }], options, log);
         },
       });
     }
@@ -369,6 +361,20 @@ export class KafkaBus implements EventBus {
     };
     this.subscriptions.add(subscription);
     return subscription;
+  }
+
+  /** Sends the invalid messages of one topic to its DLQ in one produce, then logs and reports each. */
+  private async deadLetterAll(
+    physicalTopic: string,
+    dead: ReadonlyArray<{ message: KafkaMessage; value: Buffer; letter: DeadLetter }>,
+    options: Pick<SubscribeOptions, 'groupId' | 'onDeadLetter'>,
+    log: Logger,
+  ): Promise<void> {
+    await this.send([{ topic: deadLetterTopic(physicalTopic), messages: dead.map((d) => this.deadLetterMessage(physicalTopic, d.message, d.value, d.letter, options.groupId)) }]);
+    for (const { letter } of dead) {
+      log.warn({ topic: letter.topic, partition: letter.partition, offset: letter.offset, code: letter.code, reason: letter.reason }, 'message dead-lettered');
+      options.onDeadLetter?.(letter);
+    }
   }
 
   /** The dead-letter copy of a message: its bytes and headers, plus where it came from and why. */
