@@ -133,6 +133,7 @@ export interface ControllerMetrics {
   readonly rejections: Counter<'reason'>;
   readonly eventsProcessed: Counter<'topic' | 'outcome'>;
   readonly deadLetters: Counter<'topic' | 'code'>;
+  readonly consumerCrashes: Counter<'restarted_by'>;
   readonly feedback: Counter<'severity' | 'outcome'>;
   readonly consumerLag: Gauge<'topic' | 'partition'>;
   readonly decisionLatency: Histogram;
@@ -153,6 +154,7 @@ export interface ControllerMetrics {
   setSamplingWeights(runId: string, weights: Readonly<Record<string, number>>): void;
   recordEvent(topic: string, outcome: EventOutcome): void;
   recordDeadLetter(topic: string, code: string): void;
+  recordConsumerCrash(restartedBy: 'kafkajs' | 'bus'): void;
   recordFeedback(severity: string, outcome: FeedbackOutcome): void;
   setConsumerLag(topic: string, partition: number, lag: number): void;
   observeDecisionLatency(seconds: number): void;
@@ -272,6 +274,12 @@ export function createControllerMetrics(registry: Registry, info: BuildInfo = { 
     labelNames: ['topic', 'code'] as const,
     registers,
   });
+  const consumerCrashes = new Counter({
+    name: 'curriculum_consumer_crashes_total',
+    help: 'Crashes of the controller\'s Kafka consumer, by who restarted it: kafkajs, or the bus when kafkajs gave up on it.',
+    labelNames: ['restarted_by'] as const,
+    registers,
+  });
   const feedback = new Counter({
     name: 'curriculum_feedback_total',
     help: 'Production feedback rows received, by severity and outcome (accepted, duplicate, invalid).',
@@ -316,6 +324,7 @@ export function createControllerMetrics(registry: Registry, info: BuildInfo = { 
     rejections,
     eventsProcessed,
     deadLetters,
+    consumerCrashes,
     feedback,
     consumerLag,
     decisionLatency,
@@ -405,6 +414,9 @@ export function createControllerMetrics(registry: Registry, info: BuildInfo = { 
     },
     recordDeadLetter(topic, code) {
       deadLetters.inc({ topic: boundedLabel(topic), code: boundedLabel(code) });
+    },
+    recordConsumerCrash(restartedBy) {
+      consumerCrashes.inc({ restarted_by: restartedBy });
     },
     recordFeedback(severity, outcome) {
       feedback.inc({ severity: boundedLabel(severity), outcome });

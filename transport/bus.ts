@@ -11,6 +11,13 @@ export interface Delivery {
   event: AnyEvent;
 }
 
+/** A crash of a transport consumer (Kafka only): who restarts it, and why it crashed. */
+export interface ConsumerCrash {
+  error: string;
+  /** `kafkajs`: the client restarts the consumer itself; `bus`: kafkajs gave up and the bus rebuilds it. */
+  restartedBy: 'kafkajs' | 'bus';
+}
+
 /** A message that failed validation and was sent to `<topic>.dlq`. */
 export interface DeadLetter {
   topic: string;
@@ -39,6 +46,8 @@ export interface SubscribeOptions {
   onDeadLetter?: (letter: DeadLetter) => void;
   /** Called when partitions are assigned or revoked (Kafka rebalances; memory: once at start). */
   onAssignment?: (assigned: ReadonlyArray<{ topic: string; partition: number }>) => void;
+  /** Called when the consumer crashed and is being restarted (Kafka; the memory bus never crashes). */
+  onCrash?: (crash: ConsumerCrash) => void;
   /** Start from the earliest retained message when the group has no committed offset. Default true. */
   fromBeginning?: boolean;
 }

@@ -35,6 +35,8 @@ export function populatedControllerRegistry(): { registry: Registry; metrics: Co
   m.recordDecision('run-b', { kind: 'reject', reasons: [{ code: 'promotion.fairness' }] });
   for (const outcome of ['applied', 'applied', 'duplicate', 'stale', 'invalid'] as const) m.recordEvent('curriculum.trainer.metrics', outcome);
   m.recordDeadLetter('curriculum.trainer.metrics', 'CUR_EVENT_INVALID');
+  m.recordConsumerCrash('kafkajs');
+  m.recordConsumerCrash('bus');
   m.recordFeedback('high', 'accepted');
   m.recordFeedback('low', 'duplicate');
   m.setConsumerLag('curriculum.trainer.metrics', 0, 12);

@@ -2,6 +2,8 @@
 
 /** The EventBus implementation, its options, and the extra subscribe hook `onCommit`. */
 export { KafkaBus, DLQ_CONSUMER_GROUP_HEADER, type KafkaBusOptions, type KafkaSubscribeOptions, type CommitNotice } from './kafka-bus.ts';
+/** The consumer the bus rebuilds when kafkajs gives up on it. */
+export { SupervisedConsumer } from './supervised-consumer.ts';
 /** Configuration schema (TypeBox), validation with defaults, and reading it from CURRICULUM_KAFKA_* variables. */
 export {
   KafkaBusConfig,

@@ -8,13 +8,15 @@
 //   after each chunk's handler and committed once per batch;
 // - a message that fails decoding is produced to `<topic>.dlq` with origin headers and then
 //   committed, so a poison message never blocks its partition;
-// - the producer is idempotent with acks=all, so broker retries never duplicate a message.
+// - the producer is idempotent with acks=all, so broker retries never duplicate a message;
+// - a consumer kafkajs gives up on (a broker restart can do that) is rebuilt: supervised-consumer.ts.
 import {
   CompressionTypes,
   Kafka,
   Partitioners,
   type Admin,
   type Consumer,
+  type ConsumerRunConfig,
   type IHeaders,
   type KafkaMessage,
   type KafkaConfig,
@@ -31,6 +33,7 @@ import { parseKafkaBusConfig, type KafkaBusConfig, type ResolvedKafkaBusConfig }
 import { pinoLogCreator, kafkajsLogLevelFor } from './logger.ts';
 import { fetchCommittedOffsets, type CommittedOffset } from './offsets.ts';
 import { ensureTopicsExist } from './topics.ts';
+import { SupervisedConsumer } from './supervised-consumer.ts';
 import { withTimeout } from '../with-timeout.ts';
 
 /** Dead-letter header naming the consumer group that rejected the message (beside transport/bus.ts's DLQ_HEADERS). */
@@ -240,127 +243,131 @@ export class KafkaBus implements EventBus {
     const c = this.config;
     const physicalTopics = options.topics.map((t) => this.physical(t));
     const log = this.log.child({ groupId: options.groupId });
-    const consumer: Consumer = this.kafka.consumer({
-      groupId: options.groupId,
-      sessionTimeout: c.sessionTimeoutMs,
-      heartbeatInterval: c.heartbeatIntervalMs,
-      rebalanceTimeout: c.rebalanceTimeoutMs,
-      allowAutoTopicCreation: false,
-      // Idle fetches return after this long; it bounds how long stop() waits on an empty topic.
-      maxWaitTimeInMs: 500,
-      retry: {
-        retries: c.retry.retries,
-        initialRetryTime: c.retry.initialRetryTimeMs,
-        maxRetryTime: c.retry.maxRetryTimeMs,
-        // A handler that keeps failing (state store down) must never skip a message: restart
-        // the consumer from the committed offset instead, for as long as it takes.
-        restartOnFailure: async () => true,
-      },
-    });
-    let paused = false;
-    const pauseAll = () => consumer.pause(physicalTopics.map((topic) => ({ topic })));
-
-    consumer.on(consumer.events.GROUP_JOIN, (e) => {
-      const assigned = Object.entries(e.payload.memberAssignment)
-        .flatMap(([topic, partitions]) => partitions.map((partition) => ({ topic: this.logical(topic), partition })))
-        .sort((a, b) => a.topic.localeCompare(b.topic) || a.partition - b.partition);
-      log.info({ assigned, memberId: e.payload.memberId }, 'partitions assigned');
-      // A consumer restarted after a crash builds a new group state: re-apply backpressure.
-      if (paused) pauseAll();
-      options.onAssignment?.(assigned);
-    });
-    consumer.on(consumer.events.COMMIT_OFFSETS, (e) => {
-      if (!options.onCommit) return;
-      options.onCommit(
-        e.payload.topics.flatMap((t) =>
-          t.partitions.map((p) => ({ topic: this.logical(t.topic), partition: Number(p.partition), offset: p.offset })),
-        ),
-      );
-    });
-    // kafkajs speaks the classic, eager protocol: a rebalance (or a crash, which leaves the
-    // group) revokes every partition before the next GROUP_JOIN assigns the new set.
-    consumer.on(consumer.events.REBALANCING, () => {
-      log.info('group rebalancing: partitions revoked');
-      options.onAssignment?.([]);
-    });
-    consumer.on(consumer.events.CRASH, (e) => {
-      log.error({ err: e.payload.error, restart: e.payload.restart }, 'consumer crashed');
-      options.onAssignment?.([]);
-    });
-
-    await consumer.connect();
-    await consumer.subscribe({ topics: physicalTopics, fromBeginning: options.fromBeginning ?? true });
-    const handleBatch = options.handleBatch;
-    if (handleBatch) {
-      const maxBatch = Math.max(1, options.maxBatch ?? DEFAULT_MAX_BATCH);
-      await consumer.run({
-        autoCommit: true,
-        // kafkajs commits the resolved offsets after each eachBatch call: once per fetched batch.
-        autoCommitThreshold: c.commitEvery,
-        // Several partitions' batches in hand at once: the handler may coalesce them into one
-        // store round trip and one produce (the controller does).
-        partitionsConsumedConcurrently: c.partitions,
-        eachBatchAutoResolve: false,
-        eachBatch: async ({ batch, resolveOffset, heartbeat, isRunning, isStale }) => {
-          const topic = this.logical(batch.topic);
-          for (let i = 0; i < batch.messages.length; i += maxBatch) {
-            // Stopping or rebalanced away: what is unresolved is redelivered to the next owner.
-            if (!isRunning() || isStale()) return;
-            const chunk = batch.messages.slice(i, i + maxBatch);
-            const deliveries: Delivery[] = [];
-            const dead: Array<{ message: KafkaMessage; value: Buffer; letter: DeadLetter }> = [];
-            for (const message of chunk) {
-              const value = message.value ?? Buffer.alloc(0);
-              const decoded = decodeEvent(value, c.maxEventBytes);
-              if (decoded.ok) deliveries.push({ topic, partition: batch.partition, offset: message.offset, event: decoded.event });
-              else dead.push({ message, value, letter: { topic, partition: batch.partition, offset: message.offset, code: decoded.code, reason: decoded.reason } });
-            }
-            if (dead.length > 0) await this.deadLetterAll(batch.topic, dead, options, log);
-            if (deliveries.length > 0) await handleBatch(deliveries);
-            resolveOffset((chunk[chunk.length - 1] as KafkaMessage).offset);
-            await heartbeat();
-          }
+    const createConsumer = (): Consumer => {
+      const consumer = this.kafka.consumer({
+        groupId: options.groupId,
+        sessionTimeout: c.sessionTimeoutMs,
+        heartbeatInterval: c.heartbeatIntervalMs,
+        rebalanceTimeout: c.rebalanceTimeoutMs,
+        allowAutoTopicCreation: false,
+        // Idle fetches return after this long; it bounds how long stop() waits on an empty topic.
+        maxWaitTimeInMs: 500,
+        retry: {
+          retries: c.retry.retries,
+          initialRetryTime: c.retry.initialRetryTimeMs,
+          maxRetryTime: c.retry.maxRetryTimeMs,
+          // A handler that keeps failing (state store down) must never skip a message: restart
+          // the consumer from the committed offset instead, for as long as it takes.
+          restartOnFailure: async () => true,
         },
       });
-    } else {
-      await consumer.run({
-        autoCommit: true,
-        // Threshold 1 = commit right after each handler resolved; larger values batch commits
-        // (kafkajs also commits what was handled at the end of every fetched batch and on stop).
-        autoCommitThreshold: c.commitEvery,
-        partitionsConsumedConcurrently: 1,
-        eachMessage: async ({ topic: physicalTopic, partition, message }) => {
-          const topic = this.logical(physicalTopic);
-          const value = message.value ?? Buffer.alloc(0);
-          const decoded = decodeEvent(value, c.maxEventBytes);
-          if (decoded.ok) {
-            await options.handle({ topic, partition, offset: message.offset, event: decoded.event });
-            return;
-          }
-          const letter: DeadLetter = { topic, partition, offset: message.offset, code: decoded.code, reason: decoded.reason };
-          await this.deadLetterAll(physicalTopic, [{ message, value, letter }], options, log);
-        },
+      consumer.on(consumer.events.GROUP_JOIN, (e) => {
+        const assigned = Object.entries(e.payload.memberAssignment)
+          .flatMap(([topic, partitions]) => partitions.map((partition) => ({ topic: this.logical(topic), partition })))
+          .sort((a, b) => a.topic.localeCompare(b.topic) || a.partition - b.partition);
+        log.info({ assigned, memberId: e.payload.memberId }, 'partitions assigned');
+        options.onAssignment?.(assigned);
       });
-    }
+      consumer.on(consumer.events.COMMIT_OFFSETS, (e) => {
+        if (!options.onCommit) return;
+        options.onCommit(
+          e.payload.topics.flatMap((t) =>
+            t.partitions.map((p) => ({ topic: this.logical(t.topic), partition: Number(p.partition), offset: p.offset })),
+          ),
+        );
+      });
+      // kafkajs speaks the classic, eager protocol: a rebalance (or a crash, which leaves the
+      // group) revokes every partition before the next GROUP_JOIN assigns the new set.
+      consumer.on(consumer.events.REBALANCING, () => {
+        log.info('group rebalancing: partitions revoked');
+        options.onAssignment?.([]);
+      });
+      consumer.on(consumer.events.CRASH, (e) => {
+        log.error({ err: e.payload.error, restartedBy: e.payload.restart ? 'kafkajs' : 'bus' }, 'consumer crashed');
+        options.onAssignment?.([]);
+      });
+      return consumer;
+    };
+
+    const supervised = await SupervisedConsumer.start({
+      create: createConsumer,
+      topics: physicalTopics,
+      fromBeginning: options.fromBeginning ?? true,
+      run: options.handleBatch ? this.batchRunConfig(options.handleBatch, options, log) : this.messageRunConfig(options, log),
+      backoff: { initialMs: c.retry.initialRetryTimeMs, maxMs: c.retry.maxRetryTimeMs },
+      log,
+      ...(options.onCrash ? { onCrash: options.onCrash } : {}),
+    });
 
     let stopping: Promise<void> | undefined;
     const subscription: Subscription = {
       stop: () => {
-        // kafkajs's disconnect waits for the in-flight handler, commits what was handled, and leaves the group.
-        stopping ??= consumer.disconnect().finally(() => this.subscriptions.delete(subscription));
+        stopping ??= supervised.stop().finally(() => this.subscriptions.delete(subscription));
         return stopping;
       },
-      pause: () => {
-        paused = true;
-        pauseAll();
-      },
-      resume: () => {
-        paused = false;
-        consumer.resume(physicalTopics.map((topic) => ({ topic })));
-      },
+      pause: () => supervised.pause(),
+      resume: () => supervised.resume(),
     };
     this.subscriptions.add(subscription);
     return subscription;
+  }
+
+  /** The batch path: fetched batches in chunks of at most maxBatch, offsets committed once per batch. */
+  private batchRunConfig(handleBatch: NonNullable<SubscribeOptions['handleBatch']>, options: KafkaSubscribeOptions, log: Logger): ConsumerRunConfig {
+    const c = this.config;
+    const maxBatch = Math.max(1, options.maxBatch ?? DEFAULT_MAX_BATCH);
+    return {
+      autoCommit: true,
+      // kafkajs commits the resolved offsets after each eachBatch call: once per fetched batch.
+      autoCommitThreshold: c.commitEvery,
+      // Several partitions' batches in hand at once: the handler may coalesce them into one
+      // store round trip and one produce (the controller does).
+      partitionsConsumedConcurrently: c.partitions,
+      eachBatchAutoResolve: false,
+      eachBatch: async ({ batch, resolveOffset, heartbeat, isRunning, isStale }) => {
+        const topic = this.logical(batch.topic);
+        for (let i = 0; i < batch.messages.length; i += maxBatch) {
+          // Stopping or rebalanced away: what is unresolved is redelivered to the next owner.
+          if (!isRunning() || isStale()) return;
+          const chunk = batch.messages.slice(i, i + maxBatch);
+          const deliveries: Delivery[] = [];
+          const dead: Array<{ message: KafkaMessage; value: Buffer; letter: DeadLetter }> = [];
+          for (const message of chunk) {
+            const value = message.value ?? Buffer.alloc(0);
+            const decoded = decodeEvent(value, c.maxEventBytes);
+            if (decoded.ok) deliveries.push({ topic, partition: batch.partition, offset: message.offset, event: decoded.event });
+            else dead.push({ message, value, letter: { topic, partition: batch.partition, offset: message.offset, code: decoded.code, reason: decoded.reason } });
+          }
+          if (dead.length > 0) await this.deadLetterAll(batch.topic, dead, options, log);
+          if (deliveries.length > 0) await handleBatch(deliveries);
+          resolveOffset((chunk[chunk.length - 1] as KafkaMessage).offset);
+          await heartbeat();
+        }
+      },
+    };
+  }
+
+  /** The per-message path: one handler call per message, in order per partition. */
+  private messageRunConfig(options: KafkaSubscribeOptions, log: Logger): ConsumerRunConfig {
+    const c = this.config;
+    return {
+      autoCommit: true,
+      // Threshold 1 = commit right after each handler resolved; larger values batch commits
+      // (kafkajs also commits what was handled at the end of every fetched batch and on stop).
+      autoCommitThreshold: c.commitEvery,
+      partitionsConsumedConcurrently: 1,
+      eachMessage: async ({ topic: physicalTopic, partition, message }) => {
+        const topic = this.logical(physicalTopic);
+        const value = message.value ?? Buffer.alloc(0);
+        const decoded = decodeEvent(value, c.maxEventBytes);
+        if (decoded.ok) {
+          await options.handle({ topic, partition, offset: message.offset, event: decoded.event });
+          return;
+        }
+        const letter: DeadLetter = { topic, partition, offset: message.offset, code: decoded.code, reason: decoded.reason };
+        await this.deadLetterAll(physicalTopic, [{ message, value, letter }], options, log);
+      },
+    };
   }
 
   /** Sends the invalid messages of one topic to its DLQ in one produce, then logs and reports each. */
