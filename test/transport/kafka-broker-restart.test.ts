@@ -7,7 +7,7 @@ import { promisify } from 'node:util';
 import type { Delivery } from '../../transport/bus.ts';
 import { TOPICS } from '../../schemas/topics.ts';
 import { env, KAFKA_CONTROL, serviceTest } from './service-gate.ts';
-import { ackEvent, newBus, readAll, uniquePrefix, waitFor } from './kafka-fixtures.ts';
+import { ackEvent, brokers, newBus, openSocketsTo, readAll, uniquePrefix, waitFor } from './kafka-fixtures.ts';
 
 const run = promisify(execFile);
 const topic = TOPICS.serviceEvents;
@@ -60,6 +60,13 @@ serviceTest('producer and consumer recover from a broker restart mid-stream with
 
     const log = await readAll(producer.physical(topic), total, 60_000);
     assert.equal(log.length, total, 'the idempotent producer wrote each event exactly once');
+
+    // kafkajs keeps the group coordinator's connection outside its broker pool after a restart;
+    // close() must end it too, or a stopped service's process stays alive (socket-registry.ts).
+    await Promise.all([producer.close(), consumer.close()]);
+    const left = openSocketsTo(new Set(brokers().map((b) => Number(b.split(':').pop()))));
+    for (const socket of left) socket.destroy();
+    assert.equal(left.length, 0, 'no connection to the broker is left open after both buses closed');
   } finally {
     await Promise.allSettled([producer.close(), consumer.close()]);
   }

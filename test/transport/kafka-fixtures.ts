@@ -1,6 +1,7 @@
 // Shared helpers of the Kafka integration tests: an isolated bus per test (topic prefix),
 // events, and polling.
 import { randomUUID } from 'node:crypto';
+import { Socket } from 'node:net';
 import { Kafka, logLevel, type KafkaMessage } from 'kafkajs';
 import { pino } from 'pino';
 import { makeEvent } from '../../schemas/envelope.ts';
@@ -59,4 +60,10 @@ export async function readAll(topic: string, expected: number, timeoutMs = 60_00
     await consumer.disconnect();
   }
   return out;
+}
+
+/** Sockets of this process still connected to one of `ports` (a leak once every client closed). */
+export function openSocketsTo(ports: ReadonlySet<number>): Socket[] {
+  const handles = (process as unknown as { _getActiveHandles?: () => unknown[] })._getActiveHandles?.() ?? [];
+  return handles.filter((h): h is Socket => h instanceof Socket && h.remotePort !== undefined && ports.has(h.remotePort));
 }

@@ -34,6 +34,7 @@ import { pinoLogCreator, kafkajsLogLevelFor } from './logger.ts';
 import { fetchCommittedOffsets, type CommittedOffset } from './offsets.ts';
 import { ensureTopicsExist } from './topics.ts';
 import { SupervisedConsumer } from './supervised-consumer.ts';
+import { SocketRegistry } from './socket-registry.ts';
 import { withTimeout } from '../with-timeout.ts';
 
 /** Dead-letter header naming the consumer group that rejected the message (beside transport/bus.ts's DLQ_HEADERS). */
@@ -96,6 +97,7 @@ export class KafkaBus implements EventBus {
   readonly kind = 'kafka' as const;
   readonly config: ResolvedKafkaBusConfig;
   private readonly kafka: Kafka;
+  private readonly sockets = new SocketRegistry();
   private readonly log: Logger;
   private readonly prefix: string;
   private readonly producer: Producer;
@@ -130,6 +132,7 @@ export class KafkaBus implements EventBus {
       retry: { retries: c.retry.retries, initialRetryTime: c.retry.initialRetryTimeMs, maxRetryTime: c.retry.maxRetryTimeMs },
       logLevel: kafkajsLogLevelFor(this.log),
       logCreator: pinoLogCreator(this.log),
+      socketFactory: this.sockets.factory,
     });
     this.producer = this.kafka.producer({
       // Explicit partitioner: the murmur2 one Java clients use (so a run maps to the same
@@ -453,5 +456,8 @@ export class KafkaBus implements EventBus {
     if (this.probeAttempt) await withTimeout(this.probeAttempt, 10_000, 'kafka health probe at close').catch(() => undefined);
     await Promise.allSettled([...this.subscriptions].map((s) => s.stop()));
     await Promise.allSettled([this.producer.disconnect(), this.admin.disconnect(), this.probeAdmin.disconnect()]);
+    // Every client is disconnected: a socket still open is one kafkajs lost track of (see socket-registry.ts).
+    const orphaned = this.sockets.destroyAll();
+    if (orphaned > 0) this.log.info({ sockets: orphaned }, 'closed broker connections kafkajs left open');
   }
 }
