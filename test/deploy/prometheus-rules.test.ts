@@ -24,7 +24,9 @@ test('promtool check rules accepts alerts.yml', (t) => {
   if (bin === undefined) return;
   const r = promtool(bin, ['check', 'rules', 'alerts.yml']);
   assert.equal(r.status, 0, r.out);
-  assert.match(r.out, /SUCCESS: 7 rules found/);
+  // promtool read every rule of the file (a rule it skipped would be missing from the count).
+  const groups = (parse(readFileSync(join(dir, 'alerts.yml'), 'utf8')) as { groups: { rules: unknown[] }[] }).groups;
+  assert.match(r.out, new RegExp(`SUCCESS: ${groups.reduce((n, g) => n + g.rules.length, 0)} rules found`));
 });
 
 test('promtool test rules: every alert fires and stays quiet where it should', (t) => {
