@@ -13,7 +13,7 @@ import { controlPlaneFor } from '../controller/runtime/control-plane.ts';
 import { metricsHooks } from '../controller/runtime/metrics-hooks.ts';
 import { buildHttpServer } from '../observability/http-server.ts';
 import { createServiceLogger } from '../observability/logger.ts';
-import { createControllerMetrics, createEvaluatorMetrics, createTrainerMetrics, registerProcessMetrics } from '../observability/metrics.ts';
+import { createControllerMetrics, createEvaluatorMetrics, createTrainerMetrics, registerProcessMetrics, type ConsumerCrashMetrics } from '../observability/metrics.ts';
 import { observeEvaluatorEvent, observeTrainerEvent } from '../observability/metrics-from-events.ts';
 import { startTrainerService } from '../trainer/service.ts';
 import { startEvaluatorService } from '../evaluator/service.ts';
@@ -61,8 +61,9 @@ async function serve(name: 'controller' | 'trainer' | 'evaluator', argv: string[
   return 0;
 }
 
-async function connectBus(config: ServiceConfig, logger: Logger): Promise<KafkaBus> {
-  const bus = await KafkaBus.connect(config.kafka, { logger });
+/** `onConsumerCrash`: every service counts its consumers' crashes (curriculum_consumer_crashes_total). */
+async function connectBus(config: ServiceConfig, logger: Logger, metrics: ConsumerCrashMetrics): Promise<KafkaBus> {
+  const bus = await KafkaBus.connect(config.kafka, { logger, onConsumerCrash: (group, crash) => metrics.recordConsumerCrash(group, crash.restartedBy) });
   await bus.ensureTopics(ALL_TOPICS, { withDeadLetters: true });
   return bus;
 }
@@ -72,7 +73,10 @@ async function listen(app: ReturnType<typeof buildHttpServer>, port: number): Pr
 }
 
 export async function startController(config: ServiceConfig, logger: Logger): Promise<Started & { controller: ControllerService }> {
-  const bus = await connectBus(config, logger);
+  const registry = new Registry();
+  registerProcessMetrics(registry);
+  const metrics = createControllerMetrics(registry);
+  const bus = await connectBus(config, logger, metrics);
   const store = new RedisRunStore(config.redis ?? { url: 'redis://127.0.0.1:6379' }, { logger });
   try {
     await store.ready();
@@ -80,9 +84,6 @@ export async function startController(config: ServiceConfig, logger: Logger): Pr
     await Promise.allSettled([bus.close(), store.close()]);
     throw e;
   }
-  const registry = new Registry();
-  registerProcessMetrics(registry);
-  const metrics = createControllerMetrics(registry);
   const group = groupName(config, CONTROLLER_GROUP);
   const controller = new ControllerService({
     bus,
@@ -129,14 +130,13 @@ export async function startController(config: ServiceConfig, logger: Logger): Pr
 }
 
 async function startExecutor(kind: 'trainer' | 'evaluator', config: ServiceConfig, logger: Logger): Promise<Started> {
-  const kafka = await connectBus(config, logger);
   const registry = new Registry();
   registerProcessMetrics(registry);
-  const trainerMetrics = kind === 'trainer' ? createTrainerMetrics(registry) : undefined;
-  const evaluatorMetrics = kind === 'evaluator' ? createEvaluatorMetrics(registry) : undefined;
+  const metrics = kind === 'trainer' ? createTrainerMetrics(registry) : createEvaluatorMetrics(registry);
+  const kafka = await connectBus(config, logger, metrics);
   const bus = observePublished(kafka, (event) => {
-    if (trainerMetrics) observeTrainerEvent(trainerMetrics, event);
-    if (evaluatorMetrics) observeEvaluatorEvent(evaluatorMetrics, event);
+    if ('setBackend' in metrics) observeTrainerEvent(metrics, event);
+    else observeEvaluatorEvent(metrics, event);
   });
   const common = {
     bus,
@@ -149,7 +149,7 @@ async function startExecutor(kind: 'trainer' | 'evaluator', config: ServiceConfi
   let service: { stop(): Promise<void> };
   if (kind === 'trainer') {
     const trainer = await startTrainerService(common);
-    trainerMetrics?.setBackend(trainer.backend, '');
+    if ('setBackend' in metrics) metrics.setBackend(trainer.backend, '');
     service = trainer;
   } else {
     service = await startEvaluatorService(common);

@@ -94,6 +94,28 @@ function registerBuildInfo(registry: Registry, service: ServiceName, info: Build
   return g;
 }
 
+/** What every service records about its Kafka consumers. */
+export interface ConsumerCrashMetrics {
+  readonly consumerCrashes: Counter<'group' | 'restarted_by'>;
+  /** A consumer of `group` crashed; `restartedBy` says who restarts it (transport/kafka/supervised-consumer.ts). */
+  recordConsumerCrash(group: string, restartedBy: 'kafkajs' | 'bus'): void;
+}
+
+function registerConsumerCrashes(registry: Registry): Counter<'group' | 'restarted_by'> {
+  // Shared like build_info: the embedded run serves all three services from one registry.
+  const existing = registry.getSingleMetric('curriculum_consumer_crashes_total') as Counter<'group' | 'restarted_by'> | undefined;
+  return existing ?? new Counter({
+    name: 'curriculum_consumer_crashes_total',
+    help: 'Crashes of the service\'s Kafka consumers, by consumer group and by who restarted the consumer: kafkajs, or the bus when kafkajs gave up on it.',
+    labelNames: ['group', 'restarted_by'] as const,
+    registers: [registry],
+  });
+}
+
+function recordConsumerCrashOn(counter: Counter<'group' | 'restarted_by'>): ConsumerCrashMetrics['recordConsumerCrash'] {
+  return (group, restartedBy) => counter.inc({ group: boundedLabel(group), restarted_by: restartedBy });
+}
+
 /**
  * Registers the Node.js process metrics (CPU, memory, event loop lag, GC) with the project prefix.
  * Call it once per registry; the test exposition of each service includes them.
@@ -115,7 +137,7 @@ export interface DecisionLike {
   reasons: readonly { code: string; holds?: boolean }[];
 }
 
-export interface ControllerMetrics {
+export interface ControllerMetrics extends ConsumerCrashMetrics {
   readonly runStage: Gauge<'run_id' | 'stage'>;
   readonly runState: Gauge<'run_id' | 'state'>;
   readonly runStep: Gauge<'run_id'>;
@@ -133,7 +155,6 @@ export interface ControllerMetrics {
   readonly rejections: Counter<'reason'>;
   readonly eventsProcessed: Counter<'topic' | 'outcome'>;
   readonly deadLetters: Counter<'topic' | 'code'>;
-  readonly consumerCrashes: Counter<'restarted_by'>;
   readonly feedback: Counter<'severity' | 'outcome'>;
   readonly consumerLag: Gauge<'topic' | 'partition'>;
   readonly decisionLatency: Histogram;
@@ -154,7 +175,6 @@ export interface ControllerMetrics {
   setSamplingWeights(runId: string, weights: Readonly<Record<string, number>>): void;
   recordEvent(topic: string, outcome: EventOutcome): void;
   recordDeadLetter(topic: string, code: string): void;
-  recordConsumerCrash(restartedBy: 'kafkajs' | 'bus'): void;
   recordFeedback(severity: string, outcome: FeedbackOutcome): void;
   setConsumerLag(topic: string, partition: number, lag: number): void;
   observeDecisionLatency(seconds: number): void;
@@ -274,12 +294,7 @@ export function createControllerMetrics(registry: Registry, info: BuildInfo = { 
     labelNames: ['topic', 'code'] as const,
     registers,
   });
-  const consumerCrashes = new Counter({
-    name: 'curriculum_consumer_crashes_total',
-    help: 'Crashes of the controller\'s Kafka consumer, by who restarted it: kafkajs, or the bus when kafkajs gave up on it.',
-    labelNames: ['restarted_by'] as const,
-    registers,
-  });
+  const consumerCrashes = registerConsumerCrashes(registry);
   const feedback = new Counter({
     name: 'curriculum_feedback_total',
     help: 'Production feedback rows received, by severity and outcome (accepted, duplicate, invalid).',
@@ -415,9 +430,7 @@ export function createControllerMetrics(registry: Registry, info: BuildInfo = { 
     recordDeadLetter(topic, code) {
       deadLetters.inc({ topic: boundedLabel(topic), code: boundedLabel(code) });
     },
-    recordConsumerCrash(restartedBy) {
-      consumerCrashes.inc({ restarted_by: restartedBy });
-    },
+    recordConsumerCrash: recordConsumerCrashOn(consumerCrashes),
     recordFeedback(severity, outcome) {
       feedback.inc({ severity: boundedLabel(severity), outcome });
     },
@@ -441,7 +454,7 @@ export function createControllerMetrics(registry: Registry, info: BuildInfo = { 
 
 export type LessonOutcome = 'completed' | 'failed' | 'duplicate';
 
-export interface TrainerMetrics {
+export interface TrainerMetrics extends ConsumerCrashMetrics {
   readonly loss: Gauge<'run_id'>;
   readonly learningRate: Gauge<'run_id'>;
   readonly samplesPerSecond: Gauge<'run_id'>;
@@ -513,8 +526,11 @@ export function createTrainerMetrics(registry: Registry, info: BuildInfo = { ver
     registers,
   });
   const buildInfo = registerBuildInfo(registry, 'trainer', info);
+  const consumerCrashes = registerConsumerCrashes(registry);
 
   return {
+    consumerCrashes,
+    recordConsumerCrash: recordConsumerCrashOn(consumerCrashes),
     loss,
     learningRate,
     samplesPerSecond,
@@ -553,7 +569,7 @@ export function createTrainerMetrics(registry: Registry, info: BuildInfo = { ver
 
 export type EvaluationOutcome = 'completed' | 'failed' | 'duplicate';
 
-export interface EvaluatorMetrics {
+export interface EvaluatorMetrics extends ConsumerCrashMetrics {
   readonly duration: Histogram<'suite'>;
   readonly accuracy: Gauge<'run_id' | 'suite' | 'task'>;
   readonly evaluations: Counter<'suite' | 'outcome'>;
@@ -595,7 +611,10 @@ export function createEvaluatorMetrics(registry: Registry, info: BuildInfo = { v
     registers,
   });
   const buildInfo = registerBuildInfo(registry, 'evaluator', info);
+  const consumerCrashes = registerConsumerCrashes(registry);
   return {
+    consumerCrashes,
+    recordConsumerCrash: recordConsumerCrashOn(consumerCrashes),
     duration,
     accuracy,
     evaluations,

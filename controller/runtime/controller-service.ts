@@ -7,7 +7,7 @@
 // relayed duplicate is applied once by its executor.
 import type { Logger } from 'pino';
 import { applyEvent, createRun, describeRun, restoreSnapshot, type CoreResult, type RunSnapshot, type RunView } from '../core/index.ts';
-import type { EventBus, Delivery, Subscription, DeadLetter, ConsumerCrash } from '../../transport/bus.ts';
+import type { EventBus, Delivery, Subscription, DeadLetter } from '../../transport/bus.ts';
 import type { CommitOutcome, RunStore, SourcePosition } from '../../store/run-store.ts';
 import { offsetIsAbove, offsetKey } from '../../store/run-store.ts';
 import { CONTROLLER_INPUT_TOPICS } from '../../schemas/topics.ts';
@@ -31,7 +31,6 @@ export interface ControllerHooks {
   onTransition?(view: RunView, result: CoreResult, cause: AnyEvent | null): void;
   onDeadLetter?(letter: DeadLetter): void;
   onCommitLatency?(seconds: number): void;
-  onConsumerCrash?(crash: ConsumerCrash): void;
 }
 
 export interface ControllerServiceOptions {
@@ -149,7 +148,6 @@ export class ControllerService {
       },
       // After a rebalance another controller may have advanced a run: drop the cache.
       onAssignment: () => this.runs.clear(),
-      onCrash: (crash) => this.options.hooks?.onConsumerCrash?.(crash),
     });
   }
 

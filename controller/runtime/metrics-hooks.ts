@@ -16,7 +16,7 @@ const OUTCOME: Record<RuntimeOutcome, EventOutcome> = {
   rejected: 'invalid',
 };
 
-export function metricsHooks(metrics: ControllerMetrics): Required<Pick<ControllerHooks, 'onOutcome' | 'onTransition' | 'onDeadLetter' | 'onCommitLatency' | 'onConsumerCrash'>> {
+export function metricsHooks(metrics: ControllerMetrics): Required<Pick<ControllerHooks, 'onOutcome' | 'onTransition' | 'onDeadLetter' | 'onCommitLatency'>> {
   return {
     onOutcome(_runId, eventType, outcome, latencySeconds, event) {
       const topic = isEventType(eventType) ? TOPIC_OF[eventType] : 'unknown';
@@ -44,8 +44,6 @@ export function metricsHooks(metrics: ControllerMetrics): Required<Pick<Controll
     onCommitLatency(seconds) {
       metrics.observeSnapshotWrite(seconds);
     },
-    onConsumerCrash(crash) {
-      metrics.recordConsumerCrash(crash.restartedBy);
-    },
+
   };
 }

@@ -35,8 +35,8 @@ export function populatedControllerRegistry(): { registry: Registry; metrics: Co
   m.recordDecision('run-b', { kind: 'reject', reasons: [{ code: 'promotion.fairness' }] });
   for (const outcome of ['applied', 'applied', 'duplicate', 'stale', 'invalid'] as const) m.recordEvent('curriculum.trainer.metrics', outcome);
   m.recordDeadLetter('curriculum.trainer.metrics', 'CUR_EVENT_INVALID');
-  m.recordConsumerCrash('kafkajs');
-  m.recordConsumerCrash('bus');
+  m.recordConsumerCrash('curriculum-controller', 'kafkajs');
+  m.recordConsumerCrash('curriculum-controller', 'bus');
   m.recordFeedback('high', 'accepted');
   m.recordFeedback('low', 'duplicate');
   m.setConsumerLag('curriculum.trainer.metrics', 0, 12);
@@ -56,6 +56,7 @@ export function populatedTrainerRegistry(): Registry {
   m.recordLesson('completed', 42);
   m.recordLesson('duplicate');
   m.recordError('CUR_TRAINING_NAN');
+  m.recordConsumerCrash('curriculum-trainer-feedback', 'bus');
   return registry;
 }
 
@@ -69,5 +70,6 @@ export function populatedEvaluatorRegistry(): Registry {
   m.setAccuracy('run-a', 'heldout', 'add-1digit', 0.97);
   m.setAccuracy('run-a', 'adversarial', 'add-1digit', 0.7);
   m.recordError('CUR_CHECKPOINT_MISSING');
+  m.recordConsumerCrash('curriculum-evaluator', 'kafkajs');
   return registry;
 }

@@ -19,7 +19,9 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 for (const path of ['per-message', 'batch'] as const) {
   serviceTest(`${path} consumer: abandoned by kafkajs, rebuilt by the bus, nothing skipped or reordered`, KAFKA, async (t) => {
-    const bus = newBus(uniquePrefix(`gives-up-${path}`), { partitions: 2, retry: fastRetry });
+    const busWide: Array<[string, ConsumerCrash['restartedBy']]> = [];
+    const bus = newBus(uniquePrefix(`gives-up-${path}`), { partitions: 2, retry: fastRetry }, { onConsumerCrash: (group, c) => busWide.push([group, c.restartedBy]) });
+    const groupId = `g-${path}-${Date.now()}`;
     try {
       const runs = ['run-a', 'run-b'];
       await bus.publish(runs.flatMap((r) => [...Array(10).keys()].map((i) => ackEvent(r, i))));
@@ -34,7 +36,7 @@ for (const path of ['per-message', 'batch'] as const) {
         handled.push(d);
       };
       const sub = await bus.subscribe({
-        groupId: `g-${path}-${Date.now()}`,
+        groupId,
         topics: [topic],
         handle,
         ...(path === 'batch' ? { handleBatch: async (ds: readonly Delivery[]) => { for (const d of ds) await handle(d); } } : {}),
@@ -47,6 +49,7 @@ for (const path of ['per-message', 'batch'] as const) {
 
       assert.ok(thrown, 'the handler threw');
       assert.deepEqual(crashes.map((c) => c.restartedBy), ['bus'], 'one crash, which kafkajs left to the bus');
+      assert.deepEqual(busWide, [[groupId, 'bus']], "the bus-wide hook (the services' crash counter) saw it with its group");
       for (const r of runs) {
         // A redelivered batch may repeat events handled before the crash (at-least-once), never skip or reorder.
         const sequences = handled.filter((d) => d.event.runId === r).map((d) => d.event.sequence);

@@ -6,7 +6,7 @@ import { Kafka, logLevel, type KafkaMessage } from 'kafkajs';
 import { pino } from 'pino';
 import { makeEvent } from '../../schemas/envelope.ts';
 import type { AnyEvent } from '../../schemas/events.ts';
-import { KafkaBus, type KafkaBusConfig } from '../../transport/kafka/index.ts';
+import { KafkaBus, type KafkaBusConfig, type KafkaBusOptions } from '../../transport/kafka/index.ts';
 import { env } from './service-gate.ts';
 
 export const testLogger = pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' });
@@ -20,10 +20,10 @@ export function uniquePrefix(label: string): string {
   return `t-${label}-${randomUUID().slice(0, 8)}.`;
 }
 
-export function newBus(prefix: string, config: Partial<KafkaBusConfig> = {}): KafkaBus {
+export function newBus(prefix: string, config: Partial<KafkaBusConfig> = {}, options: Omit<KafkaBusOptions, 'topicPrefix'> = {}): KafkaBus {
   return new KafkaBus(
     { brokers: brokers(), clientId: 'curriculum-test', partitions: 6, heartbeatIntervalMs: 500, sessionTimeoutMs: 10_000, ...config },
-    { logger: testLogger, topicPrefix: prefix },
+    { logger: testLogger, ...options, topicPrefix: prefix },
   );
 }
 

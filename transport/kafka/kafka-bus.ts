@@ -28,7 +28,7 @@ import type { ConnectionOptions } from 'node:tls';
 import { decodeEvent, encodeEvent } from '../../schemas/decode.ts';
 import type { AnyEvent } from '../../schemas/events.ts';
 import { deadLetterTopic, TOPIC_OF } from '../../schemas/topics.ts';
-import { DLQ_HEADERS, type DeadLetter, type Delivery, type EventBus, type SubscribeOptions, type Subscription } from '../bus.ts';
+import { DLQ_HEADERS, type ConsumerCrash, type DeadLetter, type Delivery, type EventBus, type SubscribeOptions, type Subscription } from '../bus.ts';
 import { parseKafkaBusConfig, type KafkaBusConfig, type ResolvedKafkaBusConfig } from './config.ts';
 import { pinoLogCreator, kafkajsLogLevelFor } from './logger.ts';
 import { fetchCommittedOffsets, type CommittedOffset } from './offsets.ts';
@@ -49,6 +49,8 @@ export interface KafkaBusOptions {
    * physical one (what an operator replays from). Overrides the config's `topicPrefix`.
    */
   topicPrefix?: string;
+  /** Called on every crash of any of this bus's consumers (the services' crash counter). */
+  onConsumerCrash?: (groupId: string, crash: ConsumerCrash) => void;
 }
 
 /** Most deliveries per handleBatch call unless the subscriber says otherwise (see SubscribeOptions.maxBatch). */
@@ -113,12 +115,14 @@ export class KafkaBus implements EventBus {
   private healthTimer: NodeJS.Timeout | undefined;
   private probeAttempt: Promise<void> | undefined;
   private closed = false;
+  private readonly onConsumerCrash: KafkaBusOptions['onConsumerCrash'];
 
   /** Validates `config` (throws CUR_CONFIG_INVALID naming each bad field); connects lazily. */
   constructor(config: KafkaBusConfig, options: KafkaBusOptions = {}) {
     this.config = parseKafkaBusConfig(config);
     this.log = (options.logger ?? pino({ level: process.env.LOG_LEVEL ?? 'info' })).child({ component: 'kafka-bus' });
     this.prefix = options.topicPrefix ?? this.config.topicPrefix;
+    this.onConsumerCrash = options.onConsumerCrash;
     const c = this.config;
     const ssl = toTls(c.tls);
     const sasl = toSasl(c.sasl);
@@ -299,7 +303,10 @@ export class KafkaBus implements EventBus {
       run: options.handleBatch ? this.batchRunConfig(options.handleBatch, options, log) : this.messageRunConfig(options, log),
       backoff: { initialMs: c.retry.initialRetryTimeMs, maxMs: c.retry.maxRetryTimeMs },
       log,
-      ...(options.onCrash ? { onCrash: options.onCrash } : {}),
+      onCrash: (crash) => {
+        this.onConsumerCrash?.(options.groupId, crash);
+        options.onCrash?.(crash);
+      },
     });
 
     let stopping: Promise<void> | undefined;
