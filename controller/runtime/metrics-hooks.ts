@@ -44,6 +44,5 @@ export function metricsHooks(metrics: ControllerMetrics): Required<Pick<Controll
     onCommitLatency(seconds) {
       metrics.observeSnapshotWrite(seconds);
     },
-
   };
 }

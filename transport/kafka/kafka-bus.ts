@@ -289,10 +289,8 @@ export class KafkaBus implements EventBus {
         log.info('group rebalancing: partitions revoked');
         options.onAssignment?.([]);
       });
-      consumer.on(consumer.events.CRASH, (e) => {
-        log.error({ err: e.payload.error, restartedBy: e.payload.restart ? 'kafkajs' : 'bus' }, 'consumer crashed');
-        options.onAssignment?.([]);
-      });
+      // A crash leaves the group too (SupervisedConsumer logs it and restarts the consumer).
+      consumer.on(consumer.events.CRASH, () => options.onAssignment?.([]));
       return consumer;
     };
 

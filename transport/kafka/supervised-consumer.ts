@@ -41,8 +41,8 @@ export class SupervisedConsumer {
   private rebuilding: Promise<void> | undefined;
   private stopping: Promise<void> | undefined;
   private wakeRebuild: (() => void) | undefined;
-  /** Rebuilds so far (tests and logs). */
-  rebuilds = 0;
+  /** Rebuilds so far, for the log. */
+  private rebuilds = 0;
 
   private constructor(private readonly options: SupervisedConsumerOptions) {
     this.pausedTopics = options.topics.map((topic) => ({ topic }));
@@ -105,6 +105,7 @@ export class SupervisedConsumer {
     generation.consumer.on(generation.consumer.events.CRASH, (e) => {
       const error = e.payload.error instanceof Error ? e.payload.error.message : String(e.payload.error);
       const restartedBy = e.payload.restart ? 'kafkajs' : 'bus';
+      this.options.log.error({ err: e.payload.error, restartedBy }, 'consumer crashed');
       this.options.onCrash?.({ error, restartedBy });
       if (e.payload.restart) return;
       generation.abandoned = true;
