@@ -35,7 +35,7 @@ export interface EmbeddedRunOptions {
   onEvent?: (event: AnyEvent) => void;
   hooks?: ControllerHooks;
   /** Called once the services are up, with the controller (for the HTTP API) and the run id. */
-  onStarted?: (context: { controller: ControllerService; runId: string; runDir: string; backend: string }) => void | Promise<void>;
+  onStarted?: (context: { controller: ControllerService; runId: string; runDir: string; backend: string; device: string; version: string }) => void | Promise<void>;
   /** Wall clock, injectable for tests. */
   clock?: () => Date;
   /** Do not render report.html at the end (tests that only need the logs). */
@@ -50,6 +50,8 @@ export interface EmbeddedRunResult {
   outcome: 'finished' | 'interrupted';
   wallSeconds: number;
   backend: string;
+  /** Where the backend computed (trainer/backend.ts). */
+  device: string;
 }
 
 export async function runEmbedded(options: EmbeddedRunOptions): Promise<EmbeddedRunResult> {
@@ -86,7 +88,7 @@ export async function runEmbedded(options: EmbeddedRunOptions): Promise<Embedded
   await controller.start();
   // Production feedback for a running embedded run arrives through RUN_DIR/feedback-inbox/.
   const inbox = watchFeedbackInbox({ bus, runDir, runId, logger: log, clock });
-  await options.onStarted?.({ controller, runId, runDir, backend: trainer.backend });
+  await options.onStarted?.({ controller, runId, runDir, backend: trainer.backend, device: trainer.device, version: trainer.version });
 
   if (resuming) {
     const view = await controller.view(runId);
@@ -117,14 +119,14 @@ export async function runEmbedded(options: EmbeddedRunOptions): Promise<Embedded
   if (!view) throw new CurriculumError('CUR_RUN_UNKNOWN', `run ${runId} was never created`);
   const wallSeconds = (clock().getTime() - startedAt.getTime()) / 1000;
   const outcome = first === 'aborted' ? 'interrupted' : 'finished';
-  writeRunSummary({ runDir, view, spec, startedAt, finishedAt: clock(), wallSeconds, backend: trainer.backend, interrupted: outcome === 'interrupted' });
+  writeRunSummary({ runDir, view, spec, startedAt, finishedAt: clock(), wallSeconds, backend: trainer.backend, device: trainer.device, interrupted: outcome === 'interrupted' });
   // The continual phase has no end of its own: Ctrl-C is how an operator leaves it, so it gets a report too.
   const continualPhase = view.detailedState.startsWith('continual.');
   if ((outcome === 'finished' || continualPhase) && !options.skipReport) {
     const { writeReport } = await import('../report/render-report.ts');
     writeReport(runDir);
   }
-  return { runId, runDir, view, outcome, wallSeconds, backend: trainer.backend };
+  return { runId, runDir, view, outcome, wallSeconds, backend: trainer.backend, device: trainer.device };
 }
 
 interface PreparedRun {

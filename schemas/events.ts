@@ -37,6 +37,7 @@ export const TrainerMetricsPayload = Type.Object(
     gradientNorm: NonNegative('global gradient norm before clipping: the mean over the window\'s steps when clipping is on, the publishing step\'s own when it is off (computing it every step costs 6-11% of a small model\'s step)'),
     samplesPerSecond: NonNegative('throughput over the window'),
     backend: Type.String({ description: 'TensorFlow.js backend in use' }),
+    device: Type.Optional(Type.String({ description: 'where the backend computes, e.g. "GPU:0 (NVIDIA H200)" or "CPU (wasm SIMD, 1 thread)"' })),
   },
   { additionalProperties: false },
 );

@@ -44,6 +44,8 @@ interface RunModel {
 export interface TrainerOptions {
   checkpointRoot: string;
   backend: string;
+  /** Where the backend computes (trainer/backend.ts SelectedBackend.device). */
+  device?: string;
   events: EventFactory;
   emit: (events: AnyEvent[]) => Promise<void>;
   logger: Logger;
@@ -250,6 +252,7 @@ export class Trainer {
             gradientNorm: figures.gradientNorm,
             samplesPerSecond: windowSamples / seconds,
             backend: this.options.backend,
+            ...(this.options.device !== undefined ? { device: this.options.device } : {}),
           };
           await emit([events.make('trainer.metrics', runId, `${p.commandId}:metrics:${step}`, metrics)]);
           windowSamples = 0;

@@ -1,10 +1,10 @@
 import { test, before } from 'node:test';
 import assert from 'node:assert/strict';
 import { selectBackend } from '../../trainer/backend.ts';
-import { additionTask, digitsTask, evaluateCommand, harness, lessonCommand, runConfig, silent } from '../trainer/fixtures.ts';
+import { additionTask, digitsTask, evaluateCommand, harness, lessonCommand, runConfig, silent, testBackend } from '../trainer/fixtures.ts';
 
 before(async () => {
-  await selectBackend('wasm', silent);
+  await selectBackend(testBackend(), silent);
 });
 
 const strip = (r: { tasks: unknown; categories: unknown }) => JSON.stringify([r.tasks, r.categories]);

@@ -5,10 +5,10 @@ import { join } from 'node:path';
 import { makeEvent } from '../../schemas/envelope.ts';
 import { selectBackend } from '../../trainer/backend.ts';
 import { checkpointDir, loadCheckpointModel } from '../../trainer/checkpoint-store.ts';
-import { additionTask, harness, lessonCommand, runConfig, silent } from './fixtures.ts';
+import { additionTask, harness, lessonCommand, runConfig, silent, testBackend } from './fixtures.ts';
 
 before(async () => {
-  await selectBackend('wasm', silent);
+  await selectBackend(testBackend(), silent);
 });
 
 const bytes = (weights: Float32Array[]) => Buffer.concat(weights.map((w) => Buffer.from(w.buffer, w.byteOffset, w.byteLength)));
@@ -26,7 +26,7 @@ test('a checkpoint reloads bit-identical; a revert restores its weights exactly 
   ]);
   assert.deepEqual(h.of('trainer.metrics').map((e) => e.payload.step), [5, 10, 12]);
   const m = h.of('trainer.metrics')[0]!.payload;
-  assert.equal(m.backend, 'wasm');
+  assert.equal(m.backend, testBackend());
   assert.equal((m.tasks['add-1']?.samples ?? 0) + (m.tasks['add-2']?.samples ?? 0), 5 * 16);
   assert.equal(h.of('command.ack').at(-1)!.payload.outcome, 'executed');
 

@@ -5,12 +5,12 @@ import { selectBackend } from '../../trainer/backend.ts';
 import { buildModel } from '../../trainer/models.ts';
 import { additionEncoding } from '../../tasks/addition.ts';
 import { DIGITS_ENCODING } from '../../tasks/permuted-digits.ts';
-import { silent } from './fixtures.ts';
+import { silent, testBackend } from './fixtures.ts';
 import type { ModelSpec } from '../../schemas/spec.ts';
 import type { Encoding } from '../../tasks/task.ts';
 
 before(async () => {
-  await selectBackend('wasm', silent);
+  await selectBackend(testBackend(), silent);
 });
 
 const addition = additionEncoding(4); // 5 steps of 20 features -> 5 digit positions of 10 classes
