@@ -9,7 +9,7 @@
 # Only the package registries are used: the TensorFlow C library comes from a PyPI wheel
 # (libtensorflow_cc.so.2 exports the whole C API and no Python symbols), checked against a pinned
 # sha256 and cached under .tools/native so a rerun is offline; the N-API addon is built from
-# source against it with the Node.js headers in /usr/include/node. Idempotent: a stamp records
+# source against it with the installed Node.js headers (/usr/include/node here). Idempotent: a stamp records
 # what was installed, and a rerun that finds the same stamp and a loading addon does nothing.
 set -euo pipefail
 
@@ -47,6 +47,9 @@ else
 fi
 
 dest="$root/.native/$variant"
+# node-gyp builds against the headers of the Node.js that runs it: /usr/include/node for a Debian
+# nodejs, /usr/local/include/node in the official Node images.
+nodedir="${npm_config_nodedir:-$(dirname "$(dirname "$(readlink -f "$(command -v node)")")")}"
 pkg_dir="$dest/node_modules/$package"
 cache="$root/.tools/native/wheels"
 stamp_want="$package@$tfjs_version $wheel_file $wheel_sha256 node $(node -p process.versions.napi)/$(node -p process.version) setup $(sha256sum "$0" | cut -c1-16)"
@@ -69,7 +72,7 @@ fi
 # ---------------------------------------------------------------- preconditions
 command -v python3 >/dev/null || die "python3 is needed (pip downloads the TensorFlow wheel)"
 python3 -m pip --version >/dev/null 2>&1 || die "pip is needed: apt-get install python3-pip"
-[[ -f /usr/include/node/node_api.h ]] || die "the Node.js headers are missing (/usr/include/node/node_api.h): install the nodejs package's headers"
+[[ -f "$nodedir/include/node/node_api.h" ]] || die "the Node.js headers are missing ($nodedir/include/node/node_api.h): install them, or set npm_config_nodedir to a Node.js prefix that has them"
 command -v g++ >/dev/null && command -v make >/dev/null || die "a C++ toolchain is needed: apt-get install g++ make"
 have_tfjs="$(node -p "require('@tensorflow/tfjs/package.json').version" 2>/dev/null || true)"
 [[ "$have_tfjs" == "$tfjs_version" ]] || die "node_modules has @tensorflow/tfjs '${have_tfjs:-none}', the native backend needs $tfjs_version: run npm ci first"
@@ -156,10 +159,10 @@ fi
 
 # ---------------------------------------------------------------- build the addon from source
 # "tf-lib" set and no "addon": install.js skips the download (deps/lib/libtensorflow.so.2.9.1
-# exists) and runs node-pre-gyp --build-from-source; node-gyp takes the headers from /usr.
+# exists) and runs node-pre-gyp --build-from-source; node-gyp takes the headers from $nodedir.
 printf '{ "tf-lib": "file://%s" }\n' "$lib" >"$pkg_dir/scripts/custom-binary.json"
-log "building the N-API addon (node-gyp, headers from /usr/include/node)"
-(cd "$pkg_dir" && npm_config_nodedir=/usr PATH="$dest/node_modules/.bin:$PATH" node scripts/install.js "$install_arg" >"$dest/build.log" 2>&1) \
+log "building the N-API addon (node-gyp, headers from $nodedir/include/node)"
+(cd "$pkg_dir" && npm_config_nodedir="$nodedir" PATH="$dest/node_modules/.bin:$PATH" node scripts/install.js "$install_arg" >"$dest/build.log" 2>&1) \
   || { tail -n 30 "$dest/build.log" >&2; die "building the addon failed (full log: .native/$variant/build.log)"; }
 addon_loads || { tail -n 30 "$dest/build.log" >&2; die "the addon built but does not load"; }
 echo "$stamp_want" >"$dest/.installed"

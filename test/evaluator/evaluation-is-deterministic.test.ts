@@ -9,7 +9,9 @@ before(async () => {
 
 const strip = (r: { tasks: unknown; categories: unknown }) => JSON.stringify([r.tasks, r.categories]);
 
-test('evaluating the same checkpoint twice, by any evaluator instance, gives identical numbers', async () => {
+// Determinism on the backend named in the test title: the runner runs this file on wasm and again
+// on tensorflow (CURRICULUM_TEST_BACKEND), and it holds on both.
+test(`evaluating the same checkpoint twice, by any evaluator instance, gives identical numbers (${testBackend()})`, async () => {
   const h = harness();
   const run = runConfig({
     model: { kind: 'mlp', hidden: [32], activation: 'relu' },
