@@ -19,7 +19,7 @@
 # Usage: bash bench/gpu-check.sh [--quick]   (--quick: the bench's short variant; exit 1 if any step failed)
 set -uo pipefail
 
-cd "$(dirname "${BASH_SOURCE[0]}")/.."
+cd "$(dirname "${BASH_SOURCE[0]}")/.." || exit 1
 root="$PWD"
 out="${OUT:-$root/bench/results/gpu-check}"
 mkdir -p "$out"

@@ -52,7 +52,9 @@ dest="$root/.native/$variant"
 nodedir="${npm_config_nodedir:-$(dirname "$(dirname "$(readlink -f "$(command -v node)")")")}"
 pkg_dir="$dest/node_modules/$package"
 cache="$root/.tools/native/wheels"
-stamp_want="$package@$tfjs_version $wheel_file $wheel_sha256 node $(node -p process.versions.napi)/$(node -p process.version) setup $(sha256sum "$0" | cut -c1-16)"
+# Bump layout when what this script puts in .native changes: the stamp then no longer matches.
+layout=1
+stamp_want="$package@$tfjs_version $wheel_file $wheel_sha256 node $(node -p process.versions.napi)/$(node -p process.version) layout $layout"
 
 # The addon loads when a child Node.js can require the package from .native and make a tensor.
 addon_loads() {
@@ -73,7 +75,7 @@ fi
 command -v python3 >/dev/null || die "python3 is needed (pip downloads the TensorFlow wheel)"
 python3 -m pip --version >/dev/null 2>&1 || die "pip is needed: apt-get install python3-pip"
 [[ -f "$nodedir/include/node/node_api.h" ]] || die "the Node.js headers are missing ($nodedir/include/node/node_api.h): install them, or set npm_config_nodedir to a Node.js prefix that has them"
-command -v g++ >/dev/null && command -v make >/dev/null || die "a C++ toolchain is needed: apt-get install g++ make"
+{ command -v g++ && command -v make; } >/dev/null || die "a C++ toolchain is needed: apt-get install g++ make"
 have_tfjs="$(node -p "require('@tensorflow/tfjs/package.json').version" 2>/dev/null || true)"
 [[ "$have_tfjs" == "$tfjs_version" ]] || die "node_modules has @tensorflow/tfjs '${have_tfjs:-none}', the native backend needs $tfjs_version: run npm ci first"
 
