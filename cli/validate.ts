@@ -2,17 +2,27 @@
 import { parseArgs } from 'node:util';
 import { loadSpecFile } from '../schemas/spec-loader.ts';
 import { isCurriculumError } from '../schemas/errors.ts';
+import { checkSpecFiles } from '../schemas/spec-files.ts';
+import { formatFieldError } from '../schemas/validate.ts';
 
 export async function validateCommand(argv: string[]): Promise<number> {
   const { positionals, values } = parseArgs({ args: argv, allowPositionals: true, options: { help: { type: 'boolean', short: 'h' } } });
   if (values.help || positionals.length === 0) {
-    console.log('usage: curriculum validate FILE...\n\nChecks each curriculum spec and prints every problem with its path.');
+    console.log('usage: curriculum validate FILE...\n\nChecks each curriculum spec, and the data files it names, and prints every problem with its path.');
     return values.help ? 0 : 2;
   }
   let failed = 0;
   for (const file of positionals) {
     try {
-      const { spec } = loadSpecFile(file);
+      const { spec, baseDir } = loadSpecFile(file);
+      // The spec is sound; now what its files reveal (a run would otherwise fail on them later).
+      const problems = checkSpecFiles(spec, baseDir);
+      if (problems.length > 0) {
+        failed++;
+        console.log(`FAIL  ${file}`);
+        console.log(problems.map((p) => `  - ${formatFieldError(p, file)}`).join('\n'));
+        continue;
+      }
       console.log(`ok    ${file} (${spec.tasks.length} tasks, ${spec.stages.length} stages)`);
     } catch (e) {
       if (!isCurriculumError(e)) throw e;

@@ -262,7 +262,9 @@ export const FeedbackPayload = Type.Object(
   { additionalProperties: false },
 );
 
-export const OperatorAction = LiteralUnion(['pause', 'resume', 'force-advance', 'revert', 'stop']);
+/** What an operator can ask of a run (the API, the CLI and the operator.command event). */
+export const OPERATOR_ACTIONS = ['pause', 'resume', 'force-advance', 'revert', 'stop'] as const;
+export const OperatorAction = LiteralUnion(OPERATOR_ACTIONS);
 export type OperatorAction = Static<typeof OperatorAction>;
 
 export const OperatorCommandPayload = Type.Object(

@@ -6,6 +6,7 @@ import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import type { TaskSpec } from '../schemas/spec.ts';
 import { CurriculumError } from '../schemas/errors.ts';
+import { heldoutRowCount } from '../schemas/spec-files.ts';
 import { addGaussian, resolveNoise, wrongLabel, type Noise } from './noise.ts';
 import { hashSeed, Random } from './random.ts';
 import type { Encoding, Example, GeneratedSuite, Task } from './task.ts';
@@ -162,7 +163,7 @@ export class JsonlTask implements Task {
     this.noise = resolveNoise(noise);
     this.charIndex = new Map(dataset.vocabulary.map((c, i) => [c, i]));
     const order = Random.fromSeed(hashSeed(options.runSeed, id, 'split')).shuffle([...dataset.rows]);
-    const heldout = Math.round(options.heldoutFraction * order.length);
+    const heldout = heldoutRowCount(options.heldoutFraction, order.length);
     this.heldoutRows = order.slice(0, heldout);
     this.trainRows = order.slice(heldout);
     this.trainByClass = dataset.classes.map((c) => this.trainRows.filter((r) => r.label === c)).filter((g) => g.length > 0);
