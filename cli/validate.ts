@@ -2,6 +2,21 @@
 import { parseArgs } from 'node:util';
 import { loadSpecFile } from '../schemas/spec-loader.ts';
 import { isCurriculumError } from '../schemas/errors.ts';
+import { modelFileErrors, type TaskInput } from '../schemas/model-files.ts';
+import type { ResolvedSpec } from '../schemas/spec.ts';
+import { formatFieldError } from '../schemas/validate.ts';
+import { buildTaskSet } from '../tasks/registry.ts';
+
+/** What the spec's tasks feed the model; undefined when the tasks cannot be built (their own checks say why). */
+function taskInputOf(spec: ResolvedSpec, baseDir: string): TaskInput | undefined {
+  try {
+    const { timesteps, features } = buildTaskSet({ seed: spec.seed, tasks: spec.tasks, baseDir }).encoding;
+    return { timesteps, features };
+  } catch (e) {
+    if (isCurriculumError(e)) return undefined;
+    throw e;
+  }
+}
 
 export async function validateCommand(argv: string[]): Promise<number> {
   const { positionals, values } = parseArgs({ args: argv, allowPositionals: true, options: { help: { type: 'boolean', short: 'h' } } });
@@ -12,7 +27,14 @@ export async function validateCommand(argv: string[]): Promise<number> {
   let failed = 0;
   for (const file of positionals) {
     try {
-      const { spec } = loadSpecFile(file);
+      const { spec, baseDir } = loadSpecFile(file);
+      const fileErrors = modelFileErrors(spec, baseDir, () => taskInputOf(spec, baseDir));
+      if (fileErrors.length > 0) {
+        failed++;
+        console.log(`FAIL  ${file}`);
+        console.log(fileErrors.map((e) => `  - ${formatFieldError(e, file)}`).join('\n'));
+        continue;
+      }
       console.log(`ok    ${file} (${spec.tasks.length} tasks, ${spec.stages.length} stages)`);
     } catch (e) {
       if (!isCurriculumError(e)) throw e;

@@ -1,85 +1,15 @@
 // TF.js Layers models on the local file system. tfjs-node registers a file:// handler, but the
-// pure-JS and wasm backends have none, so this reads and writes the format itself: model.json
-// (topology + weightsManifest) and the weight shards it names, relative to model.json. It reads
-// what tf.LayersModel.save and the Keras converter write (several groups, several shards each).
-import { existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
-import { dirname, join, resolve } from 'node:path';
+// pure-JS and wasm backends have none, so these IOHandlers read and write the format itself:
+// model.json (topology + weightsManifest) and the weight shards it names, relative to model.json.
+// They read what tf.LayersModel.save and the Keras converter write (several groups, several
+// shards each); the file checks they share with `curriculum validate` are in schemas/model-files.ts.
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { CurriculumError } from '../schemas/errors.ts';
+import { MODEL_JSON, WEIGHTS_BIN, modelJsonPath, readLayersModelJson, weightFileProblems, type LayersModelJson } from '../schemas/model-files.ts';
 
-export const MODEL_JSON = 'model.json';
-export const WEIGHTS_BIN = 'weights.bin';
-
-/** model.json as written by TF.js and the Keras converter (the fields this code reads). */
-export interface LayersModelJson {
-  format?: string;
-  modelTopology: object;
-  weightsManifest: Array<{ paths: string[]; weights: tf.io.WeightsManifestEntry[] }>;
-  [extra: string]: unknown;
-}
-
-/** The model.json a path names: the file itself, or model.json inside a directory. */
-export function modelJsonPath(path: string): string {
-  const absolute = resolve(path);
-  return existsSync(absolute) && statSync(absolute).isDirectory() ? join(absolute, MODEL_JSON) : absolute;
-}
-
-/** Reads and shape-checks model.json; a missing or malformed file is a CUR_MODEL_FILE error naming it. */
-export function readLayersModelJson(path: string): LayersModelJson {
-  const file = modelJsonPath(path);
-  if (!existsSync(file)) throw new CurriculumError('CUR_MODEL_FILE', `${file}: no such model file`);
-  let value: unknown;
-  try {
-    value = JSON.parse(readFileSync(file, 'utf8'));
-  } catch (e) {
-    throw new CurriculumError('CUR_MODEL_FILE', `${file}: not valid JSON (${(e as Error).message})`);
-  }
-  const json = value as Partial<LayersModelJson> | null;
-  if (typeof json !== 'object' || json === null || typeof json.modelTopology !== 'object' || json.modelTopology === null) {
-    throw new CurriculumError('CUR_MODEL_FILE', `${file}: not a TF.js Layers model (no modelTopology)`);
-  }
-  const manifest = json.weightsManifest ?? [];
-  if (!Array.isArray(manifest) || !manifest.every((g) => Array.isArray(g?.paths) && Array.isArray(g?.weights))) {
-    throw new CurriculumError('CUR_MODEL_FILE', `${file}: weightsManifest is not a list of {paths, weights} groups`);
-  }
-  return { ...json, modelTopology: json.modelTopology, weightsManifest: manifest };
-}
-
-const DTYPE_BYTES: Record<string, number> = { float32: 4, int32: 4, bool: 1, uint8: 1, float16: 2 };
-
-/** Bytes the manifest's weights take (quantized entries count at their stored width). */
-export function manifestBytes(json: LayersModelJson): number {
-  let total = 0;
-  for (const group of json.weightsManifest) {
-    for (const w of group.weights) {
-      const dtype = w.quantization?.dtype ?? w.dtype;
-      total += w.shape.reduce((a, b) => a * b, 1) * (DTYPE_BYTES[dtype] ?? 4);
-    }
-  }
-  return total;
-}
-
-/**
- * Every problem of the weight files against model.json: a shard that is missing, or shards whose
- * total size is not what the manifest's shapes need. Empty when they match.
- */
-export function weightFileProblems(path: string, json: LayersModelJson): string[] {
-  const dir = dirname(modelJsonPath(path));
-  const problems: string[] = [];
-  let bytes = 0;
-  for (const group of json.weightsManifest) {
-    for (const shard of group.paths) {
-      const file = join(dir, shard);
-      if (!existsSync(file)) problems.push(`${file}: weight shard named in model.json does not exist`);
-      else bytes += statSync(file).size;
-    }
-  }
-  const expected = manifestBytes(json);
-  if (problems.length === 0 && bytes !== expected) {
-    problems.push(`${join(dir, MODEL_JSON)}: the weight shards hold ${bytes} bytes, the manifest's weights need ${expected}`);
-  }
-  return problems;
-}
+export { MODEL_JSON, WEIGHTS_BIN, modelJsonPath };
 
 /** An IOHandler that loads model.json and its shards (concatenated in manifest order, as tfjs expects). */
 export function fileModelReader(path: string): tf.io.IOHandler {
@@ -94,7 +24,8 @@ export function fileModelReader(path: string): tf.io.IOHandler {
       const joined = Buffer.concat(shards);
       return {
         modelTopology: json.modelTopology,
-        weightSpecs: json.weightsManifest.flatMap((g) => g.weights),
+        // Entries as the file has them: tfjs checks dtypes and sizes as it decodes them.
+        weightSpecs: json.weightsManifest.flatMap((g) => g.weights) as tf.io.WeightsManifestEntry[],
         weightData: joined.buffer.slice(joined.byteOffset, joined.byteOffset + joined.byteLength),
         ...(json.format ? { format: json.format } : {}),
       };

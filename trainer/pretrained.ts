@@ -8,12 +8,12 @@ import type { PretrainedModel } from '../schemas/spec.ts';
 import { CurriculumError } from '../schemas/errors.ts';
 import { hashSeed } from '../tasks/random.ts';
 import type { Encoding } from '../tasks/task.ts';
+import { showShape } from '../schemas/model-files.ts';
 import { loadLayersModelFile, modelJsonPath } from './layers-io.ts';
 
 type Layer = tf.LayersModel['layers'][number];
 type HeadMode = Exclude<PretrainedModel['head'], 'auto'>;
 
-const showShape = (shape: readonly (number | null)[]) => `[${shape.map((d) => d ?? 'batch').join(', ')}]`;
 const sameShape = (a: readonly (number | null)[], b: readonly number[]) => a.length === b.length && a.every((d, i) => d === b[i]);
 
 /** The file a pretrained spec names, resolved against the spec's directory. */
