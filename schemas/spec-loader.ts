@@ -114,6 +114,12 @@ function checkReferences(spec: ResolvedSpec): FieldError[] {
     err('model.kind', 'seq2seq models need sequence tasks', spec.model.kind, '"mlp" for these tasks');
   }
   void modalities;
+  if (spec.model.kind === 'pretrained') {
+    const stageIds = spec.stages.map((s) => s.id);
+    for (const key of Object.keys(spec.model.unfreeze ?? {})) {
+      if (!stageIds.includes(key)) err(`model.unfreeze.${key}`, 'unfreeze names a stage the spec does not have', key, `one of ${stageIds.join(', ')}`);
+    }
+  }
 
   const stageIds = new Set<string>();
   const everTrained = new Set<string>();
