@@ -6,6 +6,7 @@ import * as tf from '@tensorflow/tfjs';
 import type { Logger } from 'pino';
 import { CurriculumError } from '../schemas/errors.ts';
 import { installWasmBatchMatMulPatch } from './wasm-matmul-patch.ts';
+import { installWasmSegmentSum } from './wasm-segment-sum.ts';
 
 import { BACKEND_NAMES, type BackendName } from '../schemas/common.ts';
 
@@ -56,6 +57,8 @@ async function tryBackend(choice: Exclude<BackendName, 'auto'>, logger: Logger):
       tf.env().set('WASM_HAS_MULTITHREAD_SUPPORT', false);
       if (!(await activate('wasm'))) return false;
       installWasmBatchMatMulPatch();
+      // Embeddings train on wasm only with this kernel (the gradient of gather).
+      installWasmSegmentSum();
       return true;
     }
     case 'cpu':

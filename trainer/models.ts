@@ -5,8 +5,10 @@ import * as tf from '@tensorflow/tfjs';
 import type { ModelSpec } from '../schemas/spec.ts';
 import type { Encoding } from '../tasks/task.ts';
 import { hashSeed } from '../tasks/random.ts';
+import { buildTextClassifier } from './models-text.ts';
 
 export function buildModel(spec: ModelSpec, encoding: Encoding, seed: number): tf.LayersModel {
+  if (spec.kind === 'text-classifier') return buildTextClassifier(spec, encoding, seed);
   const { timesteps, features, positions, classes } = encoding;
   let layer = 0;
   const init = () => tf.initializers.glorotUniform({ seed: hashSeed(seed, 'kernel', layer++) });
