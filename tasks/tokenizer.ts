@@ -126,7 +126,7 @@ export class Tokenizer {
   static fromJSON(value: unknown, label: string): Tokenizer {
     const errors = checkValue(TokenizerJson, value);
     if (errors.length > 0) {
-      throw new CurriculumError('CUR_CONFIG_INVALID', `${label}: not a tokenizer file`, errors.map((e) => formatFieldError(e, label)));
+      throw new CurriculumError('CUR_CONFIG_INVALID', `${label}: not a tokenizer file`, errors.map((e) => formatFieldError(e, `${label}: not a tokenizer file`)));
     }
     const json = value as TokenizerJson;
     if (json.kind === 'subword' && !json.merges) throw new CurriculumError('CUR_CONFIG_INVALID', `${label}: a subword tokenizer needs its merges`);
