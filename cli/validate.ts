@@ -7,6 +7,7 @@ import { modelFileErrors, type TaskInput } from '../schemas/model-files.ts';
 import type { ResolvedSpec } from '../schemas/spec.ts';
 import { formatFieldError } from '../schemas/validate.ts';
 import { buildTaskSet } from '../tasks/registry.ts';
+import { checkTextFiles } from '../tasks/text-checks.ts';
 
 /** What the spec's tasks feed the model; undefined when the tasks cannot be built (their own checks say why). */
 function taskInputOf(spec: ResolvedSpec, baseDir: string): TaskInput | undefined {
@@ -30,7 +31,7 @@ export async function validateCommand(argv: string[]): Promise<number> {
     try {
       const { spec, baseDir } = loadSpecFile(file);
       // The spec is sound; now what its files reveal (a run would otherwise fail on them later).
-      const problems = [...checkSpecFiles(spec, baseDir), ...modelFileErrors(spec, baseDir, () => taskInputOf(spec, baseDir))];
+      const problems = [...checkSpecFiles(spec, baseDir), ...checkTextFiles(spec, baseDir), ...modelFileErrors(spec, baseDir, () => taskInputOf(spec, baseDir))];
       if (problems.length > 0) {
         failed++;
         console.log(`FAIL  ${file}`);

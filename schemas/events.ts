@@ -4,6 +4,7 @@
 import { Type, type Static, type TSchema } from '@sinclair/typebox';
 import { LearningRateSchedule, LiteralUnion, SuiteName } from './common.ts';
 import { ModelSpec, OptimizerSpec, ReplaySpec, TaskSpec } from './spec.ts';
+import { TokenizerSpec } from './text.ts';
 
 export { LearningRateSchedule, SuiteName } from './common.ts';
 
@@ -102,6 +103,7 @@ export const RunConfig = Type.Object(
     samplesPerTask: Type.Integer({ minimum: 1, description: 'evaluation samples per task and suite' }),
     baseDir: Type.String({ description: 'directory relative dataset paths resolve against' }),
     replay: Type.Optional(ReplaySpec),
+    tokenizer: Type.Optional(TokenizerSpec),
   },
   { additionalProperties: false },
 );

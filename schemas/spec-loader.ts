@@ -8,6 +8,7 @@ import { Value } from '@sinclair/typebox/value';
 import { CurriculumSpec, DEFAULTED_SECTIONS, type CurriculumSpecInput, type ResolvedSpec } from './spec.ts';
 import { checkValue, describeValue, formatFieldError, type FieldError } from './validate.ts';
 import { CurriculumError } from './errors.ts';
+import { checkTextReferences, modalityOf } from './text.ts';
 
 export interface LoadedSpec {
   spec: ResolvedSpec;
@@ -106,7 +107,7 @@ function checkReferences(spec: ResolvedSpec): FieldError[] {
   });
 
   const modalities = new Set(spec.tasks.map((t) => t.generator.kind === 'jsonl' ? `jsonl:${t.generator.path}` : t.generator.kind));
-  const kinds = new Set(spec.tasks.map((t) => t.generator.kind));
+  const kinds = new Set(spec.tasks.map((t) => modalityOf(t.generator.kind, spec.tokenizer !== undefined)));
   if (kinds.size > 1) {
     err('tasks', 'tasks mix generator kinds, but one model serves them all', [...kinds].join(', '), 'a single generator kind');
   }
@@ -120,6 +121,7 @@ function checkReferences(spec: ResolvedSpec): FieldError[] {
       if (!stageIds.includes(key)) err(`model.unfreeze.${key}`, 'unfreeze names a stage the spec does not have', key, `one of ${stageIds.join(', ')}`);
     }
   }
+  errors.push(...checkTextReferences(spec));
 
   const stageIds = new Set<string>();
   const everTrained = new Set<string>();

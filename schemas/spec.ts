@@ -2,6 +2,7 @@
 // generated reference in docs/spec-reference.md cannot drift from what the loader applies).
 import { Type, type Static, type TSchema } from '@sinclair/typebox';
 import { BACKEND_NAMES, LearningRateSchedule, LiteralUnion, SuiteName } from './common.ts';
+import { SpamAssassinGenerator, TextClassifierModel, TokenizerSpec } from './text.ts';
 
 const Obj = <T extends Parameters<typeof Type.Object>[0]>(props: T, description?: string) =>
   Type.Object(props, { additionalProperties: false, ...(description ? { description } : {}) });
@@ -44,7 +45,7 @@ export const JsonlGenerator = Obj(
   },
   'your own data: one JSON object per line',
 );
-export const Generator = Type.Union([AdditionGenerator, PermutedDigitsGenerator, JsonlGenerator]);
+export const Generator = Type.Union([AdditionGenerator, PermutedDigitsGenerator, JsonlGenerator, SpamAssassinGenerator]);
 export type Generator = Static<typeof Generator>;
 
 export const TaskSpec = Obj({
@@ -189,7 +190,7 @@ export const PretrainedModel = Obj(
   'fine-tune a TensorFlow.js Layers model (as tf.LayersModel.save or the Keras converter writes it, or a run exported)',
 );
 export type PretrainedModel = Static<typeof PretrainedModel>;
-export const ModelSpec = Type.Union([MlpModel, Seq2SeqModel, PretrainedModel]);
+export const ModelSpec = Type.Union([MlpModel, Seq2SeqModel, PretrainedModel, TextClassifierModel]);
 export type ModelSpec = Static<typeof ModelSpec>;
 
 export const OptimizerSpec = Obj({
@@ -291,6 +292,7 @@ export const CurriculumSpec = Obj({
   description: Type.Optional(Type.String()),
   seed: Type.Integer({ minimum: 0, maximum: 4294967295, default: 1, description: 'seeds every random choice of the run' }),
   model: ModelSpec,
+  tokenizer: Type.Optional(TokenizerSpec),
   optimizer: Type.Optional(OptimizerSpec),
   training: Type.Optional(TrainingSpec),
   tasks: Type.Array(TaskSpec, { minItems: 1 }),
