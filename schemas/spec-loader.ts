@@ -103,6 +103,9 @@ function checkReferences(spec: ResolvedSpec): FieldError[] {
     if (g.kind === 'addition' && g.minDigits > g.digits) {
       err(`tasks[${i}].generator.minDigits`, 'minDigits is above digits', g.minDigits, `at most ${g.digits}`);
     }
+    if (g.kind === 'sparse-parity' && g.relevant > g.bits) {
+      err(`tasks[${i}].generator.relevant`, 'more relevant bits than input bits', g.relevant, `at most bits (${g.bits})`);
+    }
   });
 
   const modalities = new Set(spec.tasks.map((t) => t.generator.kind === 'jsonl' ? `jsonl:${t.generator.path}` : t.generator.kind));

@@ -2,6 +2,7 @@
 // generated reference in docs/spec-reference.md cannot drift from what the loader applies).
 import { Type, type Static, type TSchema } from '@sinclair/typebox';
 import { BACKEND_NAMES, LearningRateSchedule, LiteralUnion, SuiteName } from './common.ts';
+import { SparseParityGenerator } from './task-families.ts';
 
 const Obj = <T extends Parameters<typeof Type.Object>[0]>(props: T, description?: string) =>
   Type.Object(props, { additionalProperties: false, ...(description ? { description } : {}) });
@@ -44,7 +45,7 @@ export const JsonlGenerator = Obj(
   },
   'your own data: one JSON object per line',
 );
-export const Generator = Type.Union([AdditionGenerator, PermutedDigitsGenerator, JsonlGenerator]);
+export const Generator = Type.Union([AdditionGenerator, PermutedDigitsGenerator, JsonlGenerator, SparseParityGenerator]);
 export type Generator = Static<typeof Generator>;
 
 export const TaskSpec = Obj({

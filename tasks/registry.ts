@@ -7,6 +7,7 @@ import { CurriculumError } from '../schemas/errors.ts';
 import { AdditionTask } from './addition.ts';
 import { JsonlTask, loadJsonl } from './jsonl.ts';
 import { PermutedDigitsTask } from './permuted-digits.ts';
+import { SparseParityTask } from './sparse-parity.ts';
 import { hashSeed } from './random.ts';
 import { encodingKey, sameEncoding, type Encoding, type Task } from './task.ts';
 
@@ -22,6 +23,13 @@ export function additionWidth(tasks: readonly TaskSpec[]): number {
   let widest = 0;
   for (const t of tasks) if (t.generator.kind === 'addition') widest = Math.max(widest, t.generator.digits);
   return widest + 1;
+}
+
+/** Input width of the run's parity tasks: the widest one's bits (shorter tasks leave the tail 0). */
+export function parityWidth(tasks: readonly TaskSpec[]): number {
+  let widest = 0;
+  for (const t of tasks) if (t.generator.kind === 'sparse-parity') widest = Math.max(widest, t.generator.bits);
+  return widest;
 }
 
 export function buildTask(spec: TaskSpec, config: TaskSetConfig): Task {
@@ -40,6 +48,8 @@ export function buildTask(spec: TaskSpec, config: TaskSetConfig): Task {
         },
         spec.noise,
       );
+    case 'sparse-parity':
+      return new SparseParityTask(spec.id, { bits: g.bits, relevant: g.relevant, width: parityWidth(config.tasks) }, spec.noise);
     case 'jsonl':
       return new JsonlTask(spec.id, loadJsonl(g.path, config.baseDir), { heldoutFraction: g.heldoutFraction ?? 0.2, runSeed: config.seed }, spec.noise);
   }
