@@ -142,6 +142,9 @@ function checkReferences(spec: ResolvedSpec): FieldError[] {
     if (s.teacher.floor * s.tasks.length > 1) {
       err(`${at}.teacher.floor`, 'floor times the number of tasks exceeds 1', s.teacher.floor, `at most ${(1 / s.tasks.length).toFixed(3)}`);
     }
+    if (s.mix !== undefined && s.mix > 0 && s.teacher.floor * spec.tasks.length > 1) {
+      err(`${at}.teacher.floor`, 'with mix the lesson spans every task of the curriculum, and floor times their number exceeds 1', s.teacher.floor, `at most ${(1 / spec.tasks.length).toFixed(3)}`);
+    }
     const lr = s.learningRate;
     if ((lr.kind === 'cosine' || lr.kind === 'triangular') && lr.min >= lr.max) {
       err(`${at}.learningRate.min`, 'min learning rate is not below max', lr.min, `below ${lr.max}`);

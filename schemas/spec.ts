@@ -2,6 +2,7 @@
 // generated reference in docs/spec-reference.md cannot drift from what the loader applies).
 import { Type, type Static, type TSchema } from '@sinclair/typebox';
 import { BACKEND_NAMES, LearningRateSchedule, LiteralUnion, SuiteName } from './common.ts';
+import { StageMix } from './mixing.ts';
 import { SparseParityGenerator } from './task-families.ts';
 
 const Obj = <T extends Parameters<typeof Type.Object>[0]>(props: T, description?: string) =>
@@ -140,6 +141,7 @@ export const StageSpec = Obj({
   id: Id('stage id'),
   tasks: Type.Array(Type.String({ minLength: 1 }), { minItems: 1, description: 'task ids trained in this stage' }),
   teacher: Teacher,
+  mix: StageMix,
   learningRate: LearningRateSchedule,
   lessonSteps: Type.Optional(Type.Integer({ minimum: 1, description: 'overrides training.lessonSteps' })),
   advance: AdvancePolicy,

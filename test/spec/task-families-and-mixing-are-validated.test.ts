@@ -56,8 +56,9 @@ test('parity tasks cannot be mixed with another generator kind or fed to a seque
   assert.ok(errorsOf(seq).some((l) => /model\.kind: seq2seq models need sequence tasks/.test(l)));
 });
 
-test('the generated spec reference documents the sparse-parity generator', () => {
+test('the generated spec reference documents the sparse-parity generator and the stage mix', () => {
   const doc = readFileSync(new URL('../../docs/spec-reference.md', import.meta.url), 'utf8');
   assert.match(doc, /sparse-parity/);
   assert.match(doc, /parity of the first k bits/);
+  assert.match(doc, /`stages\[\]\.mix`[^\n]*drawn uniformly over all tasks of the curriculum/);
 });
