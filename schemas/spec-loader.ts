@@ -104,6 +104,9 @@ function checkReferences(spec: ResolvedSpec): FieldError[] {
     if (g.kind === 'addition' && g.minDigits > g.digits) {
       err(`tasks[${i}].generator.minDigits`, 'minDigits is above digits', g.minDigits, `at most ${g.digits}`);
     }
+    if (g.kind === 'sparse-parity' && g.relevant > g.bits) {
+      err(`tasks[${i}].generator.relevant`, 'more relevant bits than input bits', g.relevant, `at most bits (${g.bits})`);
+    }
   });
 
   const modalities = new Set(spec.tasks.map((t) => t.generator.kind === 'jsonl' ? `jsonl:${t.generator.path}` : t.generator.kind));
@@ -146,6 +149,9 @@ function checkReferences(spec: ResolvedSpec): FieldError[] {
     }
     if (s.teacher.floor * s.tasks.length > 1) {
       err(`${at}.teacher.floor`, 'floor times the number of tasks exceeds 1', s.teacher.floor, `at most ${(1 / s.tasks.length).toFixed(3)}`);
+    }
+    if (s.mix !== undefined && s.mix > 0 && s.teacher.floor * spec.tasks.length > 1) {
+      err(`${at}.teacher.floor`, 'with mix the lesson spans every task of the curriculum, and floor times their number exceeds 1', s.teacher.floor, `at most ${(1 / spec.tasks.length).toFixed(3)}`);
     }
     const lr = s.learningRate;
     if ((lr.kind === 'cosine' || lr.kind === 'triangular') && lr.min >= lr.max) {

@@ -3,6 +3,8 @@
 import { Type, type Static, type TSchema } from '@sinclair/typebox';
 import { BACKEND_NAMES, LearningRateSchedule, LiteralUnion, SuiteName } from './common.ts';
 import { SpamAssassinGenerator, TextClassifierModel, TokenizerSpec } from './text.ts';
+import { StageMix } from './mixing.ts';
+import { SparseParityGenerator } from './task-families.ts';
 
 const Obj = <T extends Parameters<typeof Type.Object>[0]>(props: T, description?: string) =>
   Type.Object(props, { additionalProperties: false, ...(description ? { description } : {}) });
@@ -45,7 +47,7 @@ export const JsonlGenerator = Obj(
   },
   'your own data: one JSON object per line',
 );
-export const Generator = Type.Union([AdditionGenerator, PermutedDigitsGenerator, JsonlGenerator, SpamAssassinGenerator]);
+export const Generator = Type.Union([AdditionGenerator, PermutedDigitsGenerator, JsonlGenerator, SpamAssassinGenerator, SparseParityGenerator]);
 export type Generator = Static<typeof Generator>;
 
 export const TaskSpec = Obj({
@@ -140,6 +142,7 @@ export const StageSpec = Obj({
   id: Id('stage id'),
   tasks: Type.Array(Type.String({ minLength: 1 }), { minItems: 1, description: 'task ids trained in this stage' }),
   teacher: Teacher,
+  mix: StageMix,
   learningRate: LearningRateSchedule,
   lessonSteps: Type.Optional(Type.Integer({ minimum: 1, description: 'overrides training.lessonSteps' })),
   advance: AdvancePolicy,

@@ -7,6 +7,7 @@ import { CurriculumError } from '../schemas/errors.ts';
 import { AdditionTask } from './addition.ts';
 import { JsonlTask, loadJsonl, splitRows, type JsonlDataset } from './jsonl.ts';
 import { PermutedDigitsTask } from './permuted-digits.ts';
+import { SparseParityTask } from './sparse-parity.ts';
 import { hashSeed } from './random.ts';
 import { runTokenizer, runTokenizerDir } from './run-tokenizer.ts';
 import { loadSpamAssassin } from './spam-assassin.ts';
@@ -67,6 +68,13 @@ function tokenizerOf(config: TaskSetConfig): Tokenizer | undefined {
   );
 }
 
+/** Input width of the run's parity tasks: the widest one's bits (shorter tasks leave the tail 0). */
+export function parityWidth(tasks: readonly TaskSpec[]): number {
+  let widest = 0;
+  for (const t of tasks) if (t.generator.kind === 'sparse-parity') widest = Math.max(widest, t.generator.bits);
+  return widest;
+}
+
 export function buildTask(spec: TaskSpec, config: TaskSetConfig, tokenizer?: Tokenizer): Task {
   const g = spec.generator;
   switch (g.kind) {
@@ -83,6 +91,8 @@ export function buildTask(spec: TaskSpec, config: TaskSetConfig, tokenizer?: Tok
         },
         spec.noise,
       );
+    case 'sparse-parity':
+      return new SparseParityTask(spec.id, { bits: g.bits, relevant: g.relevant, width: parityWidth(config.tasks) }, spec.noise);
     case 'jsonl':
     case 'spam-assassin':
       return new JsonlTask(spec.id, textRows(spec, config) as JsonlDataset, { heldoutFraction: heldoutFractionOf(spec), runSeed: config.seed }, spec.noise, tokenizer);
