@@ -27,6 +27,7 @@ import {
 } from './series-from-logs.ts';
 import { REPORT_CSS } from './report-styles.ts';
 import { continualPhaseSection } from './continual-phase.ts';
+import { bucketsSection } from './buckets-section.ts';
 
 // No network, no script: the report must render the same anywhere, and user strings can never run.
 const CSP = "default-src 'none'; style-src 'unsafe-inline'; img-src data:; base-uri 'none'; form-action 'none'";
@@ -69,6 +70,7 @@ export function renderReport(runDir: string): string {
 ${header(ctx)}
 ${problems(ctx)}
 ${curriculumSection(ctx)}
+${bucketsSection(data.runDir, ctx.spec, summary.finalHeldout)}
 ${progressSection(ctx)}
 ${continualSection(ctx)}
 ${continualPhaseSection(ctx.data, ctx.spec)}

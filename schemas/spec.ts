@@ -2,6 +2,7 @@
 // generated reference in docs/spec-reference.md cannot drift from what the loader applies).
 import { Type, type Static, type TSchema } from '@sinclair/typebox';
 import { BACKEND_NAMES, LearningRateSchedule, LiteralUnion, SuiteName } from './common.ts';
+import { DifficultyBuckets } from './difficulty-buckets.ts';
 
 const Obj = <T extends Parameters<typeof Type.Object>[0]>(props: T, description?: string) =>
   Type.Object(props, { additionalProperties: false, ...(description ? { description } : {}) });
@@ -55,6 +56,7 @@ export const TaskSpec = Obj({
   categories: Type.Optional(Type.Array(Type.String({ minLength: 1 }), { description: 'category names tracked for fairness' })),
   noise: Type.Optional(NoiseOptions),
   rationale: Type.Optional(Type.String({ description: 'why this task is in the curriculum (shown in the report)' })),
+  buckets: Type.Optional(DifficultyBuckets),
 });
 export type TaskSpec = Static<typeof TaskSpec>;
 

@@ -19,6 +19,8 @@ export interface JsonlRow {
   input: string | number[];
   label: string;
   category: string;
+  /** Fields besides input, label and category that a reader asked for (a difficulty measure), unvalidated. */
+  extra?: Readonly<Record<string, unknown>>;
 }
 
 export interface JsonlDataset {
@@ -32,8 +34,11 @@ export interface JsonlDataset {
   encoding: Encoding;
 }
 
-/** Parses and validates JSONL text; throws CUR_DATASET_ROW naming every bad line and field. */
-export function parseJsonl(text: string, file: string): JsonlDataset {
+/**
+ * Parses and validates JSONL text; throws CUR_DATASET_ROW naming every bad line and field.
+ * `extraFields` are allowed besides input, label and category and kept raw in `row.extra`.
+ */
+export function parseJsonl(text: string, file: string, extraFields: readonly string[] = []): JsonlDataset {
   const rows: JsonlRow[] = [];
   const errors: string[] = [];
   let kind: 'text' | 'vector' | undefined;
@@ -57,8 +62,8 @@ export function parseJsonl(text: string, file: string): JsonlDataset {
     const row = value as Record<string, unknown>;
     let ok = true;
     for (const key of Object.keys(row)) {
-      if (!ROW_FIELDS.has(key)) {
-        fail(line, key, 'unknown field (allowed: input, label, category)');
+      if (!ROW_FIELDS.has(key) && !extraFields.includes(key)) {
+        fail(line, key, `unknown field (allowed: ${['input', 'label', 'category', ...extraFields].join(', ')})`);
         ok = false;
       }
     }
@@ -100,6 +105,7 @@ export function parseJsonl(text: string, file: string): JsonlDataset {
         input: input as string | number[],
         label: String(label),
         category: (category as string | undefined) ?? 'uncategorized',
+        ...(extraFields.length > 0 ? { extra: Object.fromEntries(extraFields.map((f) => [f, row[f]])) } : {}),
       });
     }
   });
@@ -124,9 +130,10 @@ export function parseJsonl(text: string, file: string): JsonlDataset {
 const datasets = new Map<string, JsonlDataset>();
 
 /** Reads a dataset once per process (trainer and evaluator in one process share it). */
-export function loadJsonl(path: string, baseDir: string): JsonlDataset {
+export function loadJsonl(path: string, baseDir: string, extraFields: readonly string[] = []): JsonlDataset {
   const file = resolve(baseDir, path);
-  const known = datasets.get(file);
+  const key = [file, ...extraFields].join('\0');
+  const known = datasets.get(key);
   if (known) return known;
   let text: string;
   try {
@@ -134,8 +141,8 @@ export function loadJsonl(path: string, baseDir: string): JsonlDataset {
   } catch (e) {
     throw new CurriculumError('CUR_CONFIG_INVALID', `${file}: cannot read dataset: ${(e as Error).message}`);
   }
-  const dataset = parseJsonl(text, file);
-  datasets.set(file, dataset);
+  const dataset = parseJsonl(text, file, extraFields);
+  datasets.set(key, dataset);
   return dataset;
 }
 

@@ -5,6 +5,7 @@ import type { TaskSpec } from '../schemas/spec.ts';
 import type { SuiteName } from '../schemas/common.ts';
 import { CurriculumError } from '../schemas/errors.ts';
 import { AdditionTask } from './addition.ts';
+import { bucketRows, measureFields } from './difficulty-buckets.ts';
 import { JsonlTask, loadJsonl } from './jsonl.ts';
 import { PermutedDigitsTask } from './permuted-digits.ts';
 import { hashSeed } from './random.ts';
@@ -40,8 +41,12 @@ export function buildTask(spec: TaskSpec, config: TaskSetConfig): Task {
         },
         spec.noise,
       );
-    case 'jsonl':
-      return new JsonlTask(spec.id, loadJsonl(g.path, config.baseDir), { heldoutFraction: g.heldoutFraction ?? 0.2, runSeed: config.seed }, spec.noise);
+    case 'jsonl': {
+      const dataset = loadJsonl(g.path, config.baseDir, measureFields(spec.buckets?.by));
+      const index = spec.buckets?.index;
+      const rows = spec.buckets && index !== undefined ? bucketRows(dataset, { ...spec.buckets, index }, spec.id) : dataset;
+      return new JsonlTask(spec.id, rows, { heldoutFraction: g.heldoutFraction ?? 0.2, runSeed: config.seed }, spec.noise);
+    }
   }
 }
 
