@@ -14,7 +14,7 @@ export const FieldMeasure = Type.Object(
       description: 'a numeric field every row carries (besides input, label, category); higher is harder',
     }),
   },
-  { additionalProperties: false, description: 'a number the data set gives each row (a grade, a length, a rater score)' },
+  { additionalProperties: false, description: 'a number the data set gives each row: a grade, a rater score, or a trained model\'s loss on the row written by `curriculum score --model RUN_DIR DATA.jsonl` (transfer scoring, Hacohen & Weinshall 2019)' },
 );
 export const LengthMeasure = Type.Object(
   { kind: Type.Literal('length') },
