@@ -5,7 +5,10 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { readFileSync } from 'node:fs';
+import pino from 'pino';
 import { stringify } from 'yaml';
+import { runEmbedded } from '../../embedded/run-embedded.ts';
 import { parseSpecText } from '../../schemas/spec-loader.ts';
 import { CurriculumError } from '../../schemas/errors.ts';
 import { assignBuckets, describeBuckets } from '../../tasks/difficulty-buckets.ts';
@@ -121,4 +124,23 @@ test('bad bucket options and bad rows are errors naming the path, the line and t
     () => describeBuckets(loadJsonl('rows.jsonl', dataDir(levelRows), ['level']), { count: 5, by: { kind: 'field', field: 'level' } }, 'rows'),
     (e: unknown) => e instanceof CurriculumError && e.code === 'CUR_DATASET_EXHAUSTED' && /3 distinct value\(s\).*buckets\.count 3 or fewer/.test(e.message),
   );
+});
+
+test('a bucketed data set trains as a ladder end to end and the report lists each bucket with its rows', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'buckets-run-'));
+  const data = join(import.meta.dirname, '..', '..', 'examples', 'data', 'quadrants.jsonl');
+  const file = join(dir, 'spec.yaml');
+  const value = spec({ count: 3, by: { kind: 'length' } }, { training: { batchSize: 32, lessonSteps: 40, metricsEvery: 40, maxSteps: 600, backend: 'wasm' }, evaluation: { suites: ['heldout'], samplesPerTask: 40 } });
+  const tasks = value.tasks as Array<{ generator: { path: string } }>;
+  (tasks[0] as { generator: { path: string } }).generator.path = data;
+  writeFileSync(file, stringify(value));
+  const result = await runEmbedded({ specFile: file, runsDir: join(dir, 'runs'), runId: 'ladder', logger: pino({ level: 'silent' }), backend: 'wasm' });
+  assert.equal(result.outcome, 'finished');
+  assert.deepEqual(result.view.stages.map((s) => s.id), ['learn.b1', 'learn.b2', 'learn.b3']);
+  const lessons = readFileSync(join(result.runDir, 'lessons.jsonl'), 'utf8').trim().split('\n').map((l) => Object.keys((JSON.parse(l) as { payload: { taskWeights: object } }).payload.taskWeights));
+  assert.deepEqual(lessons[0], ['rows.b1'], 'the ladder starts on the shortest inputs');
+  const html = readFileSync(join(result.runDir, 'report.html'), 'utf8');
+  assert.match(html, /rows: 3 buckets by input length/);
+  const sizes = [...html.matchAll(/<td><strong>rows\.b(\d)<\/strong><\/td><td class="num">(\d+)<\/td>/g)].map((m) => [Number(m[1]), Number(m[2])]);
+  assert.deepEqual(sizes, [[1, 133], [2, 134], [3, 133]]);
 });
