@@ -9,8 +9,7 @@ import { TypeCompiler } from '@sinclair/typebox/compiler';
 import type { Gate, ResolvedSpec } from '../schemas/spec.ts';
 import { CurriculumError } from '../schemas/errors.ts';
 import { checkValue, formatFieldError } from '../schemas/validate.ts';
-import { cumulativeSamples } from './derive-summary.ts';
-import type { RunData } from './read-run-dir.ts';
+import type { MetricsEnvelope, RunData } from './read-run-dir.ts';
 
 export const BASELINE_FILE = 'baseline.json';
 
@@ -80,7 +79,7 @@ export interface MilestoneTrace {
  * first gate's metric over the gated tasks.
  */
 export function traceMilestone(data: Pick<RunData, 'metrics'>, gates: readonly Gate[], stageTasks: readonly string[]): MilestoneTrace {
-  const after = cumulativeSamples(data.metrics);
+  const after = samplesAtEvaluations(data.metrics);
   const latest = new Map<string, { accuracy: number; loss: number; ece: number }>();
   const curveGate = gates[0];
   const curveTasks = curveGate ? gateTasks(curveGate, stageTasks) : stageTasks;
@@ -96,7 +95,31 @@ export function traceMilestone(data: Pick<RunData, 'metrics'>, gates: readonly G
     }
     if (reached === null && gates.every((g) => holds(g, stageTasks, latest))) reached = { samples, step: m.payload.step };
   }
-  return { samplesToMilestone: reached?.samples ?? null, stepToMilestone: reached?.step ?? null, samples: after[after.length - 1] ?? 0, curve };
+  let total = 0;
+  for (const m of data.metrics) if (m.type === 'trainer.metrics') for (const t of Object.values(m.payload.tasks)) total += t.samples;
+  return { samplesToMilestone: reached?.samples ?? null, stepToMilestone: reached?.step ?? null, samples: total, curve };
+}
+
+/**
+ * Samples trained when each logged event's checkpoint was made. An evaluation runs while the
+ * next lesson trains, so metrics of steps past the evaluated one can arrive before its result:
+ * those (the ones after the last metrics at or below its step) do not count towards it. Work
+ * on a branch a revert abandoned arrived before that point and still counts.
+ */
+function samplesAtEvaluations(metrics: readonly MetricsEnvelope[]): number[] {
+  const seen: Array<{ step: number; samples: number }> = [];
+  let total = 0;
+  return metrics.map((m) => {
+    if (m.type === 'trainer.metrics') {
+      const samples = Object.values(m.payload.tasks).reduce((a, t) => a + t.samples, 0);
+      seen.push({ step: m.payload.step, samples });
+      total += samples;
+      return total;
+    }
+    let ahead = 0;
+    for (let i = seen.length - 1; i >= 0 && (seen[i]?.step ?? 0) > m.payload.step; i--) ahead += seen[i]?.samples ?? 0;
+    return total - ahead;
+  });
 }
 
 function holds(gate: Gate, stageTasks: readonly string[], latest: ReadonlyMap<string, { accuracy: number; loss: number; ece: number }>): boolean {
