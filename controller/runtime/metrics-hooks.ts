@@ -46,3 +46,13 @@ export function metricsHooks(metrics: ControllerMetrics): Required<Pick<Controll
     },
   };
 }
+
+/** Several observers as one: each hook calls every observer's, in order. */
+export function chainHooks(...all: readonly ControllerHooks[]): ControllerHooks {
+  return {
+    onOutcome: (...a) => all.forEach((h) => h.onOutcome?.(...a)),
+    onTransition: (...a) => all.forEach((h) => h.onTransition?.(...a)),
+    onDeadLetter: (...a) => all.forEach((h) => h.onDeadLetter?.(...a)),
+    onCommitLatency: (...a) => all.forEach((h) => h.onCommitLatency?.(...a)),
+  };
+}
