@@ -80,3 +80,19 @@ export const DLQ_HEADERS = {
   errorCode: 'x-error-code',
   reason: 'x-error-reason',
 } as const;
+
+/** Header naming the consumer group that dead-lettered a message (each group of a topic may). */
+export const DLQ_CONSUMER_GROUP_HEADER = 'x-consumer-group';
+
+/** The headers of a dead letter a consumer sends itself (a message it validated and refused). */
+export function deadLetterHeaders(letter: DeadLetter, groupId: string): Record<string, string> {
+  return {
+    [DLQ_CONSUMER_GROUP_HEADER]: groupId,
+    [DLQ_HEADERS.originTopic]: letter.topic,
+    [DLQ_HEADERS.originPartition]: String(letter.partition),
+    [DLQ_HEADERS.originOffset]: letter.offset,
+    [DLQ_HEADERS.errorCode]: letter.code,
+    // Header values are not size-limited by Kafka, but an operator reads them: keep reasons short.
+    [DLQ_HEADERS.reason]: letter.reason.slice(0, 2000),
+  };
+}

@@ -14,11 +14,14 @@ const OUTCOME: Record<RuntimeOutcome, EventOutcome> = {
   ignored: 'stale',
   invalid: 'invalid',
   rejected: 'invalid',
+  refused: 'invalid',
 };
 
 export function metricsHooks(metrics: ControllerMetrics): Required<Pick<ControllerHooks, 'onOutcome' | 'onTransition' | 'onDeadLetter' | 'onCommitLatency'>> {
   return {
     onOutcome(_runId, eventType, outcome, latencySeconds, event) {
+      // Refused feedback is dead-lettered: onDeadLetter counts it, once.
+      if (outcome === 'refused') return;
       const topic = isEventType(eventType) ? TOPIC_OF[eventType] : 'unknown';
       metrics.recordEvent(topic, OUTCOME[outcome]);
       // Feedback the core counted (also before the continual phase) is accepted; repeats are duplicates.

@@ -28,7 +28,7 @@ import type { ConnectionOptions } from 'node:tls';
 import { decodeEvent, encodeEvent } from '../../schemas/decode.ts';
 import type { AnyEvent } from '../../schemas/events.ts';
 import { deadLetterTopic, TOPIC_OF } from '../../schemas/topics.ts';
-import { DLQ_HEADERS, type ConsumerCrash, type DeadLetter, type Delivery, type EventBus, type SubscribeOptions, type Subscription } from '../bus.ts';
+import { DLQ_CONSUMER_GROUP_HEADER, DLQ_HEADERS, type ConsumerCrash, type DeadLetter, type Delivery, type EventBus, type SubscribeOptions, type Subscription } from '../bus.ts';
 import { parseKafkaBusConfig, type KafkaBusConfig, type ResolvedKafkaBusConfig } from './config.ts';
 import { pinoLogCreator, kafkajsLogLevelFor } from './logger.ts';
 import { fetchCommittedOffsets, type CommittedOffset } from './offsets.ts';
@@ -37,8 +37,7 @@ import { SupervisedConsumer } from './supervised-consumer.ts';
 import { SocketRegistry } from './socket-registry.ts';
 import { withTimeout } from '../with-timeout.ts';
 
-/** Dead-letter header naming the consumer group that rejected the message (beside transport/bus.ts's DLQ_HEADERS). */
-export const DLQ_CONSUMER_GROUP_HEADER = 'x-consumer-group';
+export { DLQ_CONSUMER_GROUP_HEADER } from '../bus.ts';
 
 export interface KafkaBusOptions {
   logger?: Logger;
