@@ -1,5 +1,5 @@
 // The `curriculum` command line. Each subcommand lives in its own file; this one only routes.
-import { isCurriculumError } from '../schemas/errors.ts';
+import { describeForUser, wantsStackTraces } from './errors-to-user.ts';
 
 type Command = (argv: string[]) => Promise<number>;
 
@@ -39,10 +39,8 @@ export async function main(argv: string[]): Promise<number> {
     const command = await entry.load();
     return await command(rest);
   } catch (e) {
-    if (isCurriculumError(e)) {
-      console.error(e.describe());
-      return 1;
-    }
-    throw e;
+    const { text, exitCode } = describeForUser(e, { stackTraces: wantsStackTraces(rest) });
+    console.error(text);
+    return exitCode;
   }
 }

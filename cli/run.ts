@@ -6,8 +6,8 @@ import pino from 'pino';
 import { runEmbedded, type BackendName } from '../embedded/run-embedded.ts';
 import { LiveView } from './live-view.ts';
 import { startRunHttp, type RunHttp } from './run-http.ts';
-import { loadSpecFile, parseSpecText } from '../schemas/spec-loader.ts';
-import { readFileSync } from 'node:fs';
+import { loadSpecFile } from '../schemas/spec-loader.ts';
+import { readResumableRunDir } from '../embedded/resumable-run.ts';
 
 const HELP = `usage: curriculum run SPEC.yaml [options]
        curriculum run --resume RUN_DIR [options]
@@ -21,7 +21,8 @@ options:
   --port N            serve /metrics and the HTTP API on this port (default 9400; 0: any free port)
   --no-http           do not serve HTTP
   --backend NAME      auto | tensorflow-gpu | tensorflow | wasm | cpu (default: the spec's)
-  --log-level LEVEL   trace | debug | info | warn | error (default info); logs go to RUN_DIR/run.log
+  --log-level LEVEL   trace | debug | info | warn | error (default info); logs go to RUNS_DIR/curriculum.log
+                      (one file for every run; each line names its runId); debug also prints stack traces
   --plain             plain log lines instead of the live view, even on a terminal
 `;
 
@@ -63,10 +64,8 @@ export async function runCommand(argv: string[]): Promise<number> {
     return 2;
   }
 
-  // Validate before anything starts, so a bad spec costs nothing.
-  const spec = values.resume
-    ? parseSpecText(readFileSync(join(resolve(values.resume), 'spec.yaml'), 'utf8'), join(values.resume, 'spec.yaml'))
-    : loadSpecFile(positionals[0] as string).spec;
+  // Validate before anything starts, so a bad spec or a wrong folder costs nothing.
+  const spec = values.resume ? readResumableRunDir(values.resume).spec : loadSpecFile(positionals[0] as string).spec;
 
   const runsDir = resolve(values['runs-dir']);
   mkdirSync(runsDir, { recursive: true });
@@ -105,9 +104,9 @@ export async function runCommand(argv: string[]): Promise<number> {
         onCommitLatency: (s) => http?.metrics.onCommitLatency(s),
       },
       onStarted: async ({ controller, runDir, runId, backend: used }) => {
-        if (!values['no-http']) http = await startRunHttp({ controller, port, logger, backend: used });
+        if (!values['no-http']) http = await startRunHttp({ controller, port, logger, backend: used, runDir });
         const address = http ? `http://${http.address}` : '';
-        process.stdout.write(`run ${runId} -> ${runDir}\n${address ? `metrics and API on ${address}/metrics  ${address}/api/runs  (operator token: ${http?.token ?? ''})\n` : ''}logs: ${logFile}\n`);
+        process.stdout.write(`run ${runId} -> ${runDir}\n${address ? `metrics and API on ${address}/metrics  ${address}/api/runs  (operator token: ${http?.tokenWhere ?? ''})\n` : ''}logs: ${logFile}\n`);
         const v = await controller.view(runId);
         if (v) view.onView(v);
         view.start(address);

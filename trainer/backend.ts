@@ -40,6 +40,24 @@ async function activate(name: string): Promise<boolean> {
   }
 }
 
+
+/**
+ * Emscripten's Node glue in the wasm backend adds process-wide handlers that rethrow any
+ * uncaught error from inside its minified bundle: Node then prints that 39 KB source line
+ * above the real error and exits 7. How a process reports its own errors is the CLI's job,
+ * so whatever handlers `init` adds are removed again.
+ */
+async function withoutAddedProcessHandlers<T>(init: () => Promise<T>): Promise<T> {
+  const uncaught = new Set(process.listeners('uncaughtException'));
+  const unhandled = new Set(process.listeners('unhandledRejection'));
+  try {
+    return await init();
+  } finally {
+    for (const l of process.listeners('uncaughtException')) if (!uncaught.has(l)) process.off('uncaughtException', l);
+    for (const l of process.listeners('unhandledRejection')) if (!unhandled.has(l)) process.off('unhandledRejection', l);
+  }
+}
+
 async function tryBackend(choice: Exclude<BackendName, 'auto'>, logger: Logger): Promise<boolean> {
   switch (choice) {
     case 'tensorflow-gpu':
@@ -54,7 +72,7 @@ async function tryBackend(choice: Exclude<BackendName, 'auto'>, logger: Logger):
       if (!(await tryImport('@tensorflow/tfjs-backend-wasm'))) return false;
       // The threaded binary needs browser workers; on Node the single-threaded SIMD one is used.
       tf.env().set('WASM_HAS_MULTITHREAD_SUPPORT', false);
-      if (!(await activate('wasm'))) return false;
+      if (!(await withoutAddedProcessHandlers(() => activate('wasm')))) return false;
       installWasmBatchMatMulPatch();
       return true;
     }

@@ -35,8 +35,8 @@ test('Prometheus scrapes a live embedded run; promtool accepts it; the dashboard
       onCommitLatency: (s) => http?.metrics.onCommitLatency(s),
     },
     onEvent: (e) => http?.observe(e),
-    onStarted: async ({ controller, backend }) => {
-      http = await startRunHttp({ controller, port: 0, logger, backend });
+    onStarted: async ({ controller, backend, runDir }) => {
+      http = await startRunHttp({ controller, port: 0, logger, backend, runDir });
     },
   });
   assert.ok(http);
