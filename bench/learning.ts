@@ -30,6 +30,7 @@ import type { AnyEvent } from '../schemas/events.ts';
 import { interval, welch, type Interval } from './lib/stats.ts';
 import { renderPanels, formatNumber, type Bar, type Panel } from './lib/svg.ts';
 import { ladder, QUICK_ADDITION_STRATEGIES, STRATEGIES, strategySpec, type LadderConfig, type LadderName, type Strategy } from './learning-specs.ts';
+import { SamplesLedger } from '../report/samples-ledger.ts';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const resultsDir = join(here, 'results');
@@ -88,15 +89,16 @@ async function runOne(job: Job): Promise<RunResult> {
   const specFile = join(dir, 'spec.yaml');
   writeFileSync(specFile, JSON.stringify(spec, null, 2)); // YAML is a superset of JSON
   const budgetSamples = l.budgetSteps * l.batchSize;
-  let samples = 0;
+  const ledger = new SamplesLedger();
   const latest = new Map<string, number>();
   const curve: Array<[number, number]> = [];
   let samplesToMilestone: number | null = null;
   const abort = new AbortController();
   const onEvent = (e: AnyEvent): void => {
-    if (e.type === 'trainer.metrics') {
-      for (const t of Object.values(e.payload.tasks)) samples += t.samples;
-    } else if (e.type === 'evaluation.results' && e.payload.suite === 'heldout') {
+    ledger.add(e);
+    if (e.type === 'evaluation.results' && e.payload.suite === 'heldout') {
+      // The samples behind the evaluated checkpoint, not those of the lesson already running.
+      const samples = ledger.at(e.payload.step);
       for (const [task, m] of Object.entries(e.payload.tasks)) latest.set(task, m.accuracy);
       const accs = l.tasks.map((t) => latest.get(t.id) ?? 0);
       curve.push([samples, accs.reduce((a, b) => a + b, 0) / accs.length]);
@@ -115,7 +117,7 @@ async function runOne(job: Job): Promise<RunResult> {
       ...job,
       samplesToMilestone,
       budgetSamples,
-      samples,
+      samples: ledger.consumed,
       finalAccuracy: last ? last[1] : 0,
       aulc: aulc(curve, budgetSamples),
       // Single-stage strategies train every task at once (joint training): ACC is the final mean,
