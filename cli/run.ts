@@ -79,7 +79,8 @@ export async function runCommand(argv: string[]): Promise<number> {
   const onSigint = () => {
     interrupts++;
     if (interrupts > 1) process.exit(130);
-    process.stdout.write('\nstopping at the next event boundary (Ctrl-C again to force)...\n');
+    // Through the view: a line written under a redrawn panel would be drawn over, or copied.
+    view.note('stopping at the next event boundary (Ctrl-C again to force)...');
     abort.abort();
   };
   process.on('SIGINT', onSigint);
@@ -114,7 +115,9 @@ export async function runCommand(argv: string[]): Promise<number> {
     });
     view.stop();
     if (result.outcome === 'interrupted') {
-      process.stdout.write(`\ninterrupted at step ${result.view.step}; continue with:\n  curriculum run --resume ${result.runDir}\n`);
+      // The step the panel showed, not the controller's last recorded one: the trainer finishes
+      // its lesson after Ctrl-C, and a resumed run picks that lesson up from its checkpoint.
+      process.stdout.write(`\ninterrupted at step ${view.step()}; continue from there with:\n  curriculum run --resume ${result.runDir}\n`);
       return 130;
     }
     const v = result.view;
