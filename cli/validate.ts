@@ -2,6 +2,7 @@
 import { parseArgs } from 'node:util';
 import { loadSpecFile } from '../schemas/spec-loader.ts';
 import { isCurriculumError } from '../schemas/errors.ts';
+import { formatCount } from '../report/format.ts';
 
 export async function validateCommand(argv: string[]): Promise<number> {
   const { positionals, values } = parseArgs({ args: argv, allowPositionals: true, options: { help: { type: 'boolean', short: 'h' } } });
@@ -13,7 +14,7 @@ export async function validateCommand(argv: string[]): Promise<number> {
   for (const file of positionals) {
     try {
       const { spec } = loadSpecFile(file);
-      console.log(`ok    ${file} (${spec.tasks.length} tasks, ${spec.stages.length} stages)`);
+      console.log(`ok    ${file} (${formatCount(spec.tasks.length, 'task')}, ${formatCount(spec.stages.length, 'stage')})`);
     } catch (e) {
       if (!isCurriculumError(e)) throw e;
       failed++;
