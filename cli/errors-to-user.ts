@@ -8,10 +8,10 @@ export const EXIT_FAILED = 1;
 /** Exit status of a usage mistake (an unknown option, a missing value). */
 export const EXIT_USAGE = 2;
 
-/** Whether argv asks for debug output (`--log-level debug|trace`, either spelling). */
-export function wantsStackTraces(argv: readonly string[]): boolean {
+/** Whether the user asked for debug output: `--log-level debug|trace`, or CURRICULUM_LOG_LEVEL (the services). */
+export function wantsStackTraces(argv: readonly string[], env: NodeJS.ProcessEnv = process.env): boolean {
   const i = argv.indexOf('--log-level');
-  const level = i >= 0 ? argv[i + 1] : argv.find((a) => a.startsWith('--log-level='))?.slice('--log-level='.length);
+  const level = (i >= 0 ? argv[i + 1] : argv.find((a) => a.startsWith('--log-level='))?.slice('--log-level='.length)) ?? env.CURRICULUM_LOG_LEVEL;
   return level === 'debug' || level === 'trace';
 }
 
@@ -44,14 +44,22 @@ function describeSystemError(e: SystemError): string | null {
   }
 }
 
+/** A refused connection (kafkajs and ioredis wrap Node's error in their own): which service is down. */
+function describeRefusedConnection(message: string): string | null {
+  const at = /ECONNREFUSED (\S+)/.exec(message)?.[1];
+  if (!at) return null;
+  return `nothing answers at ${at} (connection refused): start Kafka and Redis (scripts/services.sh start) or check CURRICULUM_KAFKA_BROKERS and CURRICULUM_REDIS_URL`;
+}
+
 /** The text to print for an error a command threw, and the exit status that goes with it. */
-export function describeForUser(e: unknown, options: { stackTraces: boolean }): { text: string; exitCode: number } {
+export function describeForUser(e: unknown, options: { stackTraces: boolean; debugHint?: string }): { text: string; exitCode: number } {
   const stack = options.stackTraces && e instanceof Error && e.stack ? `\n${e.stack}` : '';
   if (isCurriculumError(e)) return { text: `${e.describe()}${stack}`, exitCode: EXIT_FAILED };
   // node:util parseArgs: the message already names the option.
   if (isSystemError(e) && e.code.startsWith('ERR_PARSE_ARGS_')) return { text: `${e.message}${stack}\n(--help lists the options)`, exitCode: EXIT_USAGE };
   const system = isSystemError(e) ? describeSystemError(e) : null;
-  const message = system ?? (e instanceof Error ? e.message : String(e));
-  const hint = options.stackTraces ? '' : ' (--log-level debug shows where)';
+  const raw = e instanceof Error ? e.message : String(e);
+  const message = system ?? describeRefusedConnection(raw) ?? raw;
+  const hint = options.stackTraces ? '' : ` (${options.debugHint ?? '--log-level debug'} shows where)`;
   return { text: `error: ${message}${stack || hint}`, exitCode: EXIT_FAILED };
 }

@@ -13,6 +13,8 @@ const COMMANDS: Record<string, { summary: string; load: () => Promise<Command> }
   feedback: { summary: 'send production feedback: feedback send FILE.jsonl', load: async () => (await import('./feedback.ts')).feedbackCommand },
 };
 
+const SERVICES: ReadonlySet<string> = new Set(['controller', 'trainer', 'evaluator']);
+
 function usage(): string {
   const width = Math.max(...Object.keys(COMMANDS).map((c) => c.length));
   return [
@@ -39,7 +41,9 @@ export async function main(argv: string[]): Promise<number> {
     const command = await entry.load();
     return await command(rest);
   } catch (e) {
-    const { text, exitCode } = describeForUser(e, { stackTraces: wantsStackTraces(rest) });
+    // The services take their settings from the environment, not from flags.
+    const debugHint = SERVICES.has(name) ? 'CURRICULUM_LOG_LEVEL=debug' : '--log-level debug';
+    const { text, exitCode } = describeForUser(e, { stackTraces: wantsStackTraces(rest), debugHint });
     console.error(text);
     return exitCode;
   }
