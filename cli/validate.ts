@@ -19,6 +19,7 @@ function taskInputOf(spec: ResolvedSpec, baseDir: string): TaskInput | undefined
     throw e;
   }
 }
+import { formatCount } from '../report/format.ts';
 
 export async function validateCommand(argv: string[]): Promise<number> {
   const { positionals, values } = parseArgs({ args: argv, allowPositionals: true, options: { help: { type: 'boolean', short: 'h' } } });
@@ -38,7 +39,7 @@ export async function validateCommand(argv: string[]): Promise<number> {
         console.log(problems.map((p) => `  - ${formatFieldError(p, file)}`).join('\n'));
         continue;
       }
-      console.log(`ok    ${file} (${spec.tasks.length} tasks, ${spec.stages.length} stages)`);
+      console.log(`ok    ${file} (${formatCount(spec.tasks.length, 'task')}, ${formatCount(spec.stages.length, 'stage')})`);
     } catch (e) {
       if (!isCurriculumError(e)) throw e;
       failed++;
