@@ -1,9 +1,29 @@
 // `curriculum validate FILE...`: every problem of every file, then a non-zero exit if any.
+import { readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { loadSpecFile } from '../schemas/spec-loader.ts';
 import { isCurriculumError } from '../schemas/errors.ts';
 import { checkSpecFiles } from '../schemas/spec-files.ts';
-import { formatFieldError } from '../schemas/validate.ts';
+import { formatFieldError, type FieldError } from '../schemas/validate.ts';
+import type { ResolvedSpec } from '../schemas/spec.ts';
+import { parseJsonl } from '../tasks/jsonl.ts';
+
+/** Malformed rows of each readable jsonl dataset, one error per row problem, at the task's `path` field. */
+function rowProblems(spec: ResolvedSpec, baseDir: string, reported: ReadonlySet<string>): FieldError[] {
+  const out: FieldError[] = [];
+  spec.tasks.forEach((task, i) => {
+    const path = `tasks[${i}].generator.path`;
+    if (task.generator.kind !== 'jsonl' || reported.has(path)) return;
+    try {
+      parseJsonl(readFileSync(resolve(baseDir, task.generator.path), 'utf8'), task.generator.path);
+    } catch (e) {
+      if (!isCurriculumError(e)) throw e;
+      for (const detail of e.details.length > 0 ? e.details : [e.message]) out.push({ path, message: detail });
+    }
+  });
+  return out;
+}
 
 export async function validateCommand(argv: string[]): Promise<number> {
   const { positionals, values } = parseArgs({ args: argv, allowPositionals: true, options: { help: { type: 'boolean', short: 'h' } } });
@@ -17,6 +37,7 @@ export async function validateCommand(argv: string[]): Promise<number> {
       const { spec, baseDir } = loadSpecFile(file);
       // The spec is sound; now what its files reveal (a run would otherwise fail on them later).
       const problems = checkSpecFiles(spec, baseDir);
+      problems.push(...rowProblems(spec, baseDir, new Set(problems.map((p) => p.path))));
       if (problems.length > 0) {
         failed++;
         console.log(`FAIL  ${file}`);
