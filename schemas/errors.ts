@@ -12,6 +12,10 @@ export const ERROR_CODES = {
   CUR_EVENT_TOO_LARGE: { status: 413, doc: 'A bus message exceeded the configured size limit.' },
   CUR_TASK_UNKNOWN: { status: 400, doc: 'A command named a task the service was not configured with.' },
   CUR_CHECKPOINT_MISSING: { status: 404, doc: 'A command named a checkpoint that does not exist in the checkpoint directory.' },
+  CUR_MODEL_FILE: {
+    status: 400,
+    doc: 'A model file (a pretrained model.json, its weight shards) is missing, malformed or does not match the run: the message names the file and the cause.',
+  },
   CUR_TRAINING_NAN: { status: 500, doc: 'The loss became NaN or infinite; the lesson was abandoned and its weights discarded.' },
   CUR_DATASET_EXHAUSTED: { status: 500, doc: 'A file-backed task ran out of rows for a split.' },
   CUR_DATASET_ROW: { status: 400, doc: 'A JSONL dataset row is malformed; the error names the line and field.' },
@@ -35,6 +39,10 @@ export const ERROR_CODES = {
   },
   CUR_BACKEND_UNAVAILABLE: { status: 500, doc: 'The requested TensorFlow.js backend is not installed or found no device.' },
   CUR_FEEDBACK_INVALID: { status: 400, doc: 'A feedback row failed the feedback schema.' },
+  CUR_FEEDBACK_REFUSED: {
+    status: 422,
+    doc: "A valid feedback row cannot apply to the run it was sent to: another deployment, an input no task of the run encodes, or a label outside the task's classes. It is never pooled nor counted (the bus dead-letters it with the reason).",
+  },
   CUR_REQUEST_INVALID: { status: 400, doc: 'An HTTP request body, parameter or header failed validation; each detail names the field.' },
   CUR_ROUTE_UNKNOWN: { status: 404, doc: 'No HTTP route with that method and path.' },
   CUR_INTERNAL: { status: 500, doc: 'An unexpected server error; the log has the details under the request id.' },
