@@ -1,10 +1,11 @@
 // `curriculum run SPEC` / `curriculum run --resume RUN_DIR`: the embedded default.
 import { parseArgs } from 'node:util';
 import { mkdirSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import pino from 'pino';
 import { runEmbedded, type BackendName } from '../embedded/run-embedded.ts';
 import { LiveView } from './live-view.ts';
+import { BASELINES, runBaseline, type BaselineName } from './baseline.ts';
 import { startRunHttp, type RunHttp } from './run-http.ts';
 import { loadSpecFile, parseSpecText } from '../schemas/spec-loader.ts';
 import { readFileSync } from 'node:fs';
@@ -23,6 +24,8 @@ options:
   --backend NAME      auto | tensorflow-gpu | tensorflow | wasm | cpu (default: the spec's)
   --log-level LEVEL   trace | debug | info | warn | error (default info); logs go to RUN_DIR/run.log
   --plain             plain log lines instead of the live view, even on a terminal
+  --baseline uniform  then train the same model, tasks, seed and budget by uniform sampling, and
+                      report the samples each needed to reach the last stage's gates (their ratio)
 `;
 
 const BACKENDS = ['auto', 'tensorflow-gpu', 'tensorflow', 'wasm', 'cpu'] as const;
@@ -41,6 +44,7 @@ export async function runCommand(argv: string[]): Promise<number> {
       backend: { type: 'string' },
       'log-level': { type: 'string', default: 'info' },
       plain: { type: 'boolean', default: false },
+      baseline: { type: 'string' },
     },
   });
   if (values.help || (positionals.length === 0 && !values.resume)) {
@@ -55,6 +59,15 @@ export async function runCommand(argv: string[]): Promise<number> {
   const port = Number(values.port);
   if (!Number.isInteger(port) || port < 0 || port > 65535) {
     console.error(`--port: expected a port number, found "${values.port}"`);
+    return 2;
+  }
+  const baseline = values.baseline;
+  if (baseline !== undefined && !(BASELINES as readonly string[]).includes(baseline)) {
+    console.error(`--baseline: unknown baseline "${baseline}" (expected one of ${BASELINES.join(', ')})`);
+    return 2;
+  }
+  if (baseline !== undefined && values.resume) {
+    console.error('--baseline: compares a new run with its baseline; it does not combine with --resume');
     return 2;
   }
   const levels = ['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'];
@@ -131,7 +144,26 @@ export async function runCommand(argv: string[]): Promise<number> {
         '',
       ].join('\n'),
     );
-    return v.state === 'failed' ? 1 : 0;
+    if (v.state === 'failed' || baseline === undefined) return v.state === 'failed' ? 1 : 0;
+    const compared = await runBaseline({
+      baseline: baseline as BaselineName,
+      spec,
+      baseDir: dirname(resolve(positionals[0] as string)),
+      runDir: result.runDir,
+      runId: result.runId,
+      runsDir,
+      logger,
+      ...(backend ? { backend: backend as BackendName } : {}),
+      signal: abort.signal,
+      out: process.stdout,
+      interactive,
+    });
+    if (compared.outcome === 'interrupted') {
+      process.stdout.write(`\nthe uniform baseline was interrupted; the curriculum run is complete in ${result.runDir}\n`);
+      return 130;
+    }
+    process.stdout.write(`\nagainst uniform sampling: ${compared.sentence}\nreport: ${join(result.runDir, 'report.html')}\n`);
+    return 0;
   } finally {
     process.off('SIGINT', onSigint);
     process.off('SIGTERM', onSigint);

@@ -13,7 +13,7 @@ import * as tf from '@tensorflow/tfjs';
 import type { Logger } from 'pino';
 import { CurriculumError } from '../schemas/errors.ts';
 import { installWasmBatchMatMulPatch } from './wasm-matmul-patch.ts';
-
+import { installWasmSegmentSum } from './wasm-segment-sum.ts';
 import { BACKEND_NAMES, type BackendName } from '../schemas/common.ts';
 
 export { BACKEND_NAMES, type BackendName };
@@ -138,6 +138,8 @@ async function tryBackend(choice: Exclude<BackendName, 'auto'>): Promise<Attempt
       tf.env().set('WASM_HAS_MULTITHREAD_SUPPORT', false);
       if (!(await activate('wasm'))) return { ok: false, missing: 'the wasm backend did not initialise' };
       installWasmBatchMatMulPatch();
+      // Embeddings train on wasm only with this kernel (the gradient of gather).
+      installWasmSegmentSum();
       return { ok: true, device: 'CPU (wasm SIMD, 1 thread)' };
     }
     case 'cpu':
