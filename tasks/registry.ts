@@ -6,7 +6,9 @@ import type { SuiteName } from '../schemas/common.ts';
 import { CurriculumError } from '../schemas/errors.ts';
 import { AdditionTask } from './addition.ts';
 import { JsonlTask, loadJsonl, splitRows, type JsonlDataset } from './jsonl.ts';
+import { bucketRows, measureFields } from './difficulty-buckets.ts';
 import { PermutedDigitsTask } from './permuted-digits.ts';
+import { SparseParityTask } from './sparse-parity.ts';
 import { hashSeed } from './random.ts';
 import { runTokenizer, runTokenizerDir } from './run-tokenizer.ts';
 import { loadSpamAssassin } from './spam-assassin.ts';
@@ -41,7 +43,7 @@ export function runTaskSetConfig(run: TaskSetConfig, checkpointRoot: string, run
 function textRows(spec: TaskSpec, config: TaskSetConfig): JsonlDataset | undefined {
   const g = spec.generator;
   if (g.kind === 'spam-assassin') return loadSpamAssassin(g);
-  if (g.kind === 'jsonl') return loadJsonl(g.path, config.baseDir, { tokenized: config.tokenizer !== undefined });
+  if (g.kind === 'jsonl') return loadJsonl(g.path, config.baseDir, { tokenized: config.tokenizer !== undefined, extraFields: measureFields(spec.buckets?.by) });
   return undefined;
 }
 
@@ -67,6 +69,13 @@ function tokenizerOf(config: TaskSetConfig): Tokenizer | undefined {
   );
 }
 
+/** Input width of the run's parity tasks: the widest one's bits (shorter tasks leave the tail 0). */
+export function parityWidth(tasks: readonly TaskSpec[]): number {
+  let widest = 0;
+  for (const t of tasks) if (t.generator.kind === 'sparse-parity') widest = Math.max(widest, t.generator.bits);
+  return widest;
+}
+
 export function buildTask(spec: TaskSpec, config: TaskSetConfig, tokenizer?: Tokenizer): Task {
   const g = spec.generator;
   switch (g.kind) {
@@ -83,9 +92,15 @@ export function buildTask(spec: TaskSpec, config: TaskSetConfig, tokenizer?: Tok
         },
         spec.noise,
       );
+    case 'sparse-parity':
+      return new SparseParityTask(spec.id, { bits: g.bits, relevant: g.relevant, width: parityWidth(config.tasks) }, spec.noise);
     case 'jsonl':
-    case 'spam-assassin':
-      return new JsonlTask(spec.id, textRows(spec, config) as JsonlDataset, { heldoutFraction: heldoutFractionOf(spec), runSeed: config.seed }, spec.noise, tokenizer);
+    case 'spam-assassin': {
+      const dataset = textRows(spec, config) as JsonlDataset;
+      const index = spec.buckets?.index;
+      const rows = spec.buckets && index !== undefined ? bucketRows(dataset, { ...spec.buckets, index }, spec.id) : dataset;
+      return new JsonlTask(spec.id, rows, { heldoutFraction: heldoutFractionOf(spec), runSeed: config.seed }, spec.noise, tokenizer);
+    }
   }
 }
 
