@@ -16,8 +16,8 @@ import { parseJsonl } from '../tasks/jsonl.ts';
 /** What the spec's tasks feed the model; undefined when the tasks cannot be built (their own checks say why). */
 function taskInputOf(spec: ResolvedSpec, baseDir: string): TaskInput | undefined {
   try {
-    const { timesteps, features } = buildTaskSet({ seed: spec.seed, tasks: spec.tasks, baseDir }).encoding;
-    return { timesteps, features };
+    const { timesteps, features, vocabularySize } = buildTaskSet({ seed: spec.seed, tasks: spec.tasks, baseDir, ...(spec.tokenizer ? { tokenizer: spec.tokenizer } : {}) }).encoding;
+    return vocabularySize === undefined ? { timesteps, features } : { timesteps, features, vocabularySize };
   } catch (e) {
     if (isCurriculumError(e)) return undefined;
     throw e;
