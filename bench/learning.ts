@@ -2,7 +2,7 @@
 //
 //   npm run bench:learning -- --quick            # 2 seeds, smaller ladders: minutes
 //   npm run bench:learning                       # 5 seeds, full ladders: about an hour on 2 cores
-//   options: --seeds N  --jobs N  --strategies a,b  --ladders addition,permuted  --resume  --summarize-only
+//   options: --seeds N  --jobs N  --strategies a,b  --ladders addition,permuted,finetune  --resume  --summarize-only
 //   experiments: --seed-list 101,102 (seeds other than the bench's 1..N, so tuning never sees them)
 //                --set path=json (repeatable; a spec override for every job, `*` spans an array:
 //                  --set review.fraction=0.5 --set 'stages.*.advance.confidence=0')
@@ -29,6 +29,7 @@ import { pino } from 'pino';
 import type { AnyEvent } from '../schemas/events.ts';
 import { interval, welch, type Interval } from './lib/stats.ts';
 import { renderPanels, formatNumber, type Bar, type Panel } from './lib/svg.ts';
+import { runFinetuneBench } from './learning-finetune.ts';
 import { ladder, QUICK_ADDITION_STRATEGIES, STRATEGIES, strategySpec, type LadderConfig, type LadderName, type Strategy } from './learning-specs.ts';
 
 const here = dirname(fileURLToPath(import.meta.url));
@@ -192,11 +193,15 @@ async function orchestrate(): Promise<void> {
   const jobs = Number(arg('jobs') ?? 2);
   const strategies = (arg('strategies')?.split(',') ?? [...STRATEGIES]) as Strategy[];
   // Permuted digits first: its runs are short, so its whole matrix is in even when a long addition matrix is cut off.
-  const ladders = (arg('ladders')?.split(',') ?? ['permuted', 'addition']) as LadderName[];
+  // `finetune` is the fine-tune pair (bench/learning-finetune.ts), run after the ladders.
+  const requested = arg('ladders')?.split(',') ?? ['permuted', 'addition', 'finetune'];
+  const ladders = requested.filter((name) => name !== 'finetune') as LadderName[];
   const suffix = resultSuffix(quick);
   const rawFile = join(resultsDir, `learning-runs${suffix}.jsonl`);
   const overrides = overridesFromArgs();
   const seedList = arg('seed-list')?.split(',').map(Number) ?? Array.from({ length: seeds }, (_, i) => i + 1);
+  // Only the pair asked for: leave the ladders' result files alone.
+  if (ladders.length === 0) return void (requested.includes('finetune') && (await runFinetuneBench({ quick, seeds: seedList })));
   mkdirSync(resultsDir, { recursive: true });
   const done = new Map<string, RunResult>();
   if ((process.argv.includes('--resume') || process.argv.includes('--summarize-only')) && existsSync(rawFile)) {
@@ -228,6 +233,7 @@ async function orchestrate(): Promise<void> {
   };
   await Promise.all(Array.from({ length: Math.max(1, jobs) }, worker));
   summarize([...done.values()].filter((r) => r.quick === quick), quick, ladders, strategies, (performance.now() - started) / 1000);
+  if (requested.includes('finetune') && !process.argv.includes('--summarize-only')) await runFinetuneBench({ quick, seeds: seedList });
 }
 
 /** -quick for --quick, then -<tag> for --tag: experiments never overwrite the bench's own results. */
