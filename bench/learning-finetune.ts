@@ -8,7 +8,7 @@
 // examples consumed) until every task reaches the milestone, with ratios against `fresh` measured
 // in the same run. Standalone: npx tsx bench/learning-finetune.ts [--quick] [--seeds N]
 // (bench:learning runs it as its `finetune` ladder.)
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -100,7 +100,10 @@ export async function runFinetuneBench(options: { quick: boolean; seeds: readonl
       const base = absolutePaths(readSpec('digits-base.yaml'));
       base.seed = seed;
       const baseRun = await runSpec(base, dir, `base-${seed}`);
-      const baseModel = join(baseRun.runDir, 'model', 'best');
+      // The best gated model; a base that never passed its gate leaves only its final model.
+      const best = join(baseRun.runDir, 'model', 'best');
+      const baseModel = existsSync(best) ? best : join(baseRun.runDir, 'model', 'final');
+      console.log(`finetune seed ${seed} base: ${baseRun.view.state}, starting from model/${existsSync(best) ? 'best' : 'final'}`);
       for (const arm of FINETUNE_ARMS) {
         const r = await runArm(arm, seed, baseModel, dir);
         results.push(r);
