@@ -4,7 +4,7 @@
 //
 //   npm run bench:learning -- --quick            # 2 seeds, smaller ladders, the strategies the targets compare
 //   npm run bench:learning                       # 5 seeds, full ladders, every strategy: hours on 2 cores
-//   options: --seeds N  --jobs N  --strategies a,b  --ladders parity,control  --resume  --summarize-only
+//   options: --seeds N  --jobs N  --strategies a,b  --ladders parity,control,finetune  --resume  --summarize-only
 //   experiments: --seed-list 101,102 (seeds other than the bench's 1..N, so tuning never sees them)
 //                --set path=json (repeatable; a spec override for every job, `*` spans an array:
 //                  --set review.fraction=0.5 --set 'stages.*.advance.confidence=0')
@@ -33,6 +33,7 @@ import { pino } from 'pino';
 import type { AnyEvent } from '../schemas/events.ts';
 import { interval, welch, type Interval } from './lib/stats.ts';
 import { renderPanels, formatNumber, type Bar, type Panel } from './lib/svg.ts';
+import { runFinetuneBench } from './learning-finetune.ts';
 import { ladder, LADDERS, quickStrategies, replayExamples, STRATEGIES, strategySpec, type LadderConfig, type LadderName, type Strategy } from './learning-specs.ts';
 import { SamplesLedger } from '../report/samples-ledger.ts';
 
@@ -198,12 +199,16 @@ async function orchestrate(): Promise<void> {
   const jobs = Number(arg('jobs') ?? 2);
   const strategies = (arg('strategies')?.split(',') ?? [...STRATEGIES]) as Strategy[];
   // Permuted digits first: its runs are short, so its whole matrix is in even when a long addition matrix is cut off.
-  const ladders = (arg('ladders')?.split(',') ?? [...LADDERS]) as LadderName[];
-  for (const name of ladders) if (!LADDERS.includes(name)) throw new Error(`--ladders: unknown ladder "${name}"; one of ${LADDERS.join(', ')}`);
+  // `finetune` is the fine-tune pair (bench/learning-finetune.ts), run after the ladders.
+  const requested = arg('ladders')?.split(',') ?? [...LADDERS, 'finetune'];
+  const ladders = requested.filter((name) => name !== 'finetune') as LadderName[];
+  for (const name of ladders) if (!LADDERS.includes(name)) throw new Error(`--ladders: unknown ladder "${name}"; one of ${LADDERS.join(', ')}, finetune`);
   const suffix = resultSuffix(quick);
   const rawFile = join(resultsDir, `learning-runs${suffix}.jsonl`);
   const overrides = overridesFromArgs();
   const seedList = arg('seed-list')?.split(',').map(Number) ?? Array.from({ length: seeds }, (_, i) => i + 1);
+  // Only the pair asked for: leave the ladders' result files alone.
+  if (ladders.length === 0) return void (requested.includes('finetune') && (await runFinetuneBench({ quick, seeds: seedList })));
   mkdirSync(resultsDir, { recursive: true });
   const done = new Map<string, RunResult>();
   if ((process.argv.includes('--resume') || process.argv.includes('--summarize-only')) && existsSync(rawFile)) {
@@ -235,6 +240,7 @@ async function orchestrate(): Promise<void> {
   };
   await Promise.all(Array.from({ length: Math.max(1, jobs) }, worker));
   summarize([...done.values()].filter((r) => r.quick === quick), quick, ladders, strategies, (performance.now() - started) / 1000);
+  if (requested.includes('finetune') && !process.argv.includes('--summarize-only')) await runFinetuneBench({ quick, seeds: seedList });
 }
 
 /** -quick for --quick, then -<tag> for --tag: experiments never overwrite the bench's own results. */

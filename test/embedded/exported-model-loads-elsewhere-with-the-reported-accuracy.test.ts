@@ -3,7 +3,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pino from 'pino';
@@ -40,4 +40,30 @@ test('the best and final models are exported, and load elsewhere with the accura
     assert.ok(Object.keys(reported).length > 0);
   }
   assert.ok(existsSync(join(result.runDir, 'checkpoints')), 'the checkpoints stay');
+
+  // The exported model is the pretrained model of the next run: same spec, model replaced.
+  const next = readFileSync(spec, 'utf8')
+    .replace('name: tiny-addition', 'name: tiny-finetune')
+    .replace(/^model: .*$/m, `model: { kind: pretrained, path: ${JSON.stringify(join(result.runDir, 'model', 'best'))}, unfreeze: { ones: 0 } }`);
+  const nextSpec = join(runsDir, 'next.yaml');
+  writeFileSync(nextSpec, next);
+  const errors: AnyEvent[] = [];
+  const firstEvaluation: Array<EnvelopeOf<'evaluation.results'>> = [];
+  const tuned = await runEmbedded({
+    specFile: nextSpec,
+    runsDir,
+    runId: 'tuned',
+    logger: pino({ level: 'silent' }),
+    backend: 'wasm',
+    skipReport: true,
+    onEvent: (e) => {
+      if (e.type === 'service.error') errors.push(e);
+      if (e.type === 'evaluation.results' && e.payload.suite === 'heldout' && firstEvaluation.length === 0) firstEvaluation.push(e);
+    },
+  });
+  assert.deepEqual(errors, []);
+  assert.equal(tuned.view.state, 'completed');
+  // It starts where the exported model was, not from scratch: add-1 passes its gate at once.
+  const bestAdd1 = reportedHeldout(result.runDir, result.view.models.best!.checkpointId)['add-1'] ?? 0;
+  assert.ok((firstEvaluation[0]?.payload.tasks['add-1']?.accuracy ?? 0) >= Math.min(0.6, bestAdd1 - 0.1), JSON.stringify(firstEvaluation[0]?.payload.tasks));
 });
