@@ -21,12 +21,12 @@ export interface RunHttp {
   close(): Promise<void>;
 }
 
-export async function startRunHttp(options: { controller: ControllerService; port: number; logger: Logger; backend: string; host?: string }): Promise<RunHttp> {
+export async function startRunHttp(options: { controller: ControllerService; port: number; logger: Logger; backend: string; device?: string; version?: string; host?: string }): Promise<RunHttp> {
   const registry = new Registry();
   registerProcessMetrics(registry);
   const controllerMetrics = createControllerMetrics(registry);
   const trainerMetrics = createTrainerMetrics(registry);
-  trainerMetrics.setBackend(options.backend, '');
+  trainerMetrics.setBackend(options.backend, options.version ?? '', options.device);
   const evaluatorMetrics = createEvaluatorMetrics(registry);
   const token = process.env.CURRICULUM_API_TOKEN ?? randomBytes(24).toString('base64url');
   const server = buildHttpServer({

@@ -60,7 +60,7 @@ export async function scoreCommand(argv: string[]): Promise<number> {
       // parseJsonl below reports the line with its number.
     }
   }
-  const dataset = loadJsonl(file, '/', [...extra]);
+  const dataset = loadJsonl(file, '/', { extraFields: [...extra] });
   await selectBackend(values.backend, pino({ level: 'silent' }));
   const checkpoint = resolveScoringCheckpoint(resolve(values.model));
   const losses = await scoreRows(checkpoint, dataset);

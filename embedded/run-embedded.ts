@@ -2,7 +2,7 @@
 // bus and a file-backed store. Same service code as the distributed mode; only the transport
 // and the store differ.
 import { copyFileSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { basename, join, resolve } from 'node:path';
+import { basename, dirname, join, resolve } from 'node:path';
 import type { Logger } from 'pino';
 import { loadSpecFile, parseSpecText } from '../schemas/spec-loader.ts';
 import type { ResolvedSpec } from '../schemas/spec.ts';
@@ -17,6 +17,8 @@ import { startEvaluatorService } from '../evaluator/service.ts';
 import { RunRecorder, RUN_FILES } from './run-recorder.ts';
 import { writeRunSummary } from './run-summary-writer.ts';
 import { watchFeedbackInbox } from './feedback-inbox.ts';
+import { describeInputs, exportRunModels } from '../trainer/export-model.ts';
+import { buildTaskSet } from '../tasks/registry.ts';
 
 export type BackendName = 'auto' | 'tensorflow-gpu' | 'tensorflow' | 'wasm' | 'cpu';
 
@@ -35,7 +37,7 @@ export interface EmbeddedRunOptions {
   onEvent?: (event: AnyEvent) => void;
   hooks?: ControllerHooks;
   /** Called once the services are up, with the controller (for the HTTP API) and the run id. */
-  onStarted?: (context: { controller: ControllerService; runId: string; runDir: string; backend: string }) => void | Promise<void>;
+  onStarted?: (context: { controller: ControllerService; runId: string; runDir: string; backend: string; device: string; version: string }) => void | Promise<void>;
   /** Wall clock, injectable for tests. */
   clock?: () => Date;
   /** Do not render report.html at the end (tests that only need the logs). */
@@ -50,6 +52,8 @@ export interface EmbeddedRunResult {
   outcome: 'finished' | 'interrupted';
   wallSeconds: number;
   backend: string;
+  /** Where the backend computed (trainer/backend.ts). */
+  device: string;
 }
 
 export async function runEmbedded(options: EmbeddedRunOptions): Promise<EmbeddedRunResult> {
@@ -86,7 +90,7 @@ export async function runEmbedded(options: EmbeddedRunOptions): Promise<Embedded
   await controller.start();
   // Production feedback for a running embedded run arrives through RUN_DIR/feedback-inbox/.
   const inbox = watchFeedbackInbox({ bus, runDir, runId, logger: log, clock });
-  await options.onStarted?.({ controller, runId, runDir, backend: trainer.backend });
+  await options.onStarted?.({ controller, runId, runDir, backend: trainer.backend, device: trainer.device, version: trainer.version });
 
   if (resuming) {
     const view = await controller.view(runId);
@@ -115,16 +119,35 @@ export async function runEmbedded(options: EmbeddedRunOptions): Promise<Embedded
 
   const view = first === 'aborted' ? await controller.view(runId) : first;
   if (!view) throw new CurriculumError('CUR_RUN_UNKNOWN', `run ${runId} was never created`);
+  exportModels(runDir, checkpointRoot, view, spec, specSource, log);
   const wallSeconds = (clock().getTime() - startedAt.getTime()) / 1000;
   const outcome = first === 'aborted' ? 'interrupted' : 'finished';
-  writeRunSummary({ runDir, view, spec, startedAt, finishedAt: clock(), wallSeconds, backend: trainer.backend, interrupted: outcome === 'interrupted' });
+  writeRunSummary({ runDir, view, spec, startedAt, finishedAt: clock(), wallSeconds, backend: trainer.backend, device: trainer.device, interrupted: outcome === 'interrupted' });
   // The continual phase has no end of its own: Ctrl-C is how an operator leaves it, so it gets a report too.
   const continualPhase = view.detailedState.startsWith('continual.');
   if ((outcome === 'finished' || continualPhase) && !options.skipReport) {
     const { writeReport } = await import('../report/render-report.ts');
     writeReport(runDir);
   }
-  return { runId, runDir, view, outcome, wallSeconds, backend: trainer.backend };
+  return { runId, runDir, view, outcome, wallSeconds, backend: trainer.backend, device: trainer.device };
+}
+
+/** runs/<id>/model/{best,final} (trainer/export-model.ts); a failure is logged, never fatal to the run's other files. */
+function exportModels(runDir: string, checkpointRoot: string, view: RunView, spec: ResolvedSpec, specSource: string, log: Logger): void {
+  try {
+    const baseDir = dirname(specSource);
+    const { encoding } = buildTaskSet({ seed: spec.seed, tasks: spec.tasks, baseDir });
+    const written = exportRunModels({
+      runDir,
+      checkpointRoot,
+      runId: view.runId,
+      checkpoints: { best: view.models.best?.checkpointId, final: view.models.final?.checkpointId },
+      inputs: describeInputs(spec, baseDir, encoding),
+    });
+    log.info({ ...written }, 'models exported');
+  } catch (e) {
+    log.error({ err: e }, 'exporting the run models failed; the checkpoints are intact');
+  }
 }
 
 interface PreparedRun {

@@ -43,7 +43,7 @@ function sizes(runDir: string, task: TaskSpec): BucketInfo[] | string {
   try {
     const folder = specFolder(runDir);
     if (folder === undefined) return `${RUN_DIR_FILES.runInfo} does not name the spec file, so ${g.path} cannot be found`;
-    return describeBuckets(loadJsonl(g.path, folder, measureFields(b.by)), b, task.id);
+    return describeBuckets(loadJsonl(g.path, folder, { extraFields: measureFields(b.by) }), b, task.id);
   } catch (e) {
     return (e as Error).message;
   }

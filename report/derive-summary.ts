@@ -231,6 +231,7 @@ export function deriveRunSummary(data: RunData): RunSummary {
     steps,
     samples,
     backend: backend && 'backend' in backend ? backend.backend : (spec?.training.backend ?? 'unknown'),
+    ...(backend && 'device' in backend && backend.device !== undefined ? { device: backend.device } : {}),
     stages,
     tasks: spec
       ? spec.tasks.map((t) => ({

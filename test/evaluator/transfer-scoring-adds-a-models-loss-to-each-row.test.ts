@@ -55,7 +55,7 @@ test('a run scores every row by its loss, and buckets by that loss go from easy 
   // A trained model finds some rows much harder than others.
   assert.ok(Math.max(...losses) > 10 * Math.min(...losses), `losses ${Math.min(...losses)} .. ${Math.max(...losses)}`);
 
-  const buckets = describeBuckets(loadJsonl(out, '/', ['loss']), { count: 3, by: { kind: 'field', field: 'loss' } }, 'quadrants');
+  const buckets = describeBuckets(loadJsonl(out, '/', { extraFields: ['loss'] }), { count: 3, by: { kind: 'field', field: 'loss' } }, 'quadrants');
   assert.deepEqual(buckets.map((b) => b.rows), [133, 134, 133]);
   assert.ok(buckets[0]!.max <= buckets[1]!.min && buckets[1]!.max <= buckets[2]!.min, JSON.stringify(buckets));
 

@@ -72,7 +72,7 @@ test('rows are assigned by rank of the measure, tied rows together, and every bu
     assert.ok(rows.every((r) => levelOf.get(r.line) === k), `bucket ${k} holds only level-${k} rows`);
     assert.equal(task.heldoutRows.length, 4, 'each bucket keeps its own held-out share');
   }
-  const info = describeBuckets(loadJsonl('rows.jsonl', dir, ['level']), { count: 3, by: { kind: 'field', field: 'level' } }, 'rows');
+  const info = describeBuckets(loadJsonl('rows.jsonl', dir, { extraFields: ['level'] }), { count: 3, by: { kind: 'field', field: 'level' } }, 'rows');
   assert.deepEqual(info, [{ index: 1, rows: 20, min: 1, max: 1 }, { index: 2, rows: 20, min: 2, max: 2 }, { index: 3, rows: 20, min: 3, max: 3 }]);
 });
 
@@ -112,7 +112,7 @@ test('bad bucket options and bad rows are errors naming the path, the line and t
 
   const bad = dataDir([JSON.stringify({ input: [1], label: 'a', level: 1 }), JSON.stringify({ input: [2], label: 'b', level: 'hard' }), JSON.stringify({ input: [3], label: 'a' })]);
   assert.throws(
-    () => describeBuckets(loadJsonl('rows.jsonl', bad, ['level']), { count: 2, by: { kind: 'field', field: 'level' } }, 'rows'),
+    () => describeBuckets(loadJsonl('rows.jsonl', bad, { extraFields: ['level'] }), { count: 2, by: { kind: 'field', field: 'level' } }, 'rows'),
     (e: unknown) => {
       assert.ok(e instanceof CurriculumError && e.code === 'CUR_DATASET_ROW');
       assert.match(e.details[0] ?? '', /rows\.jsonl:2: field "level": expected a finite number/);
@@ -121,7 +121,7 @@ test('bad bucket options and bad rows are errors naming the path, the line and t
     },
   );
   assert.throws(
-    () => describeBuckets(loadJsonl('rows.jsonl', dataDir(levelRows), ['level']), { count: 5, by: { kind: 'field', field: 'level' } }, 'rows'),
+    () => describeBuckets(loadJsonl('rows.jsonl', dataDir(levelRows), { extraFields: ['level'] }), { count: 5, by: { kind: 'field', field: 'level' } }, 'rows'),
     (e: unknown) => e instanceof CurriculumError && e.code === 'CUR_DATASET_EXHAUSTED' && /3 distinct value\(s\).*buckets\.count 3 or fewer/.test(e.message),
   );
 });
