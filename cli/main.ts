@@ -10,8 +10,8 @@ const COMMANDS: Record<string, { summary: string; load: () => Promise<Command> }
   controller: { summary: 'run the controller service (Kafka + Redis)', load: async () => (await import('./services.ts')).controllerCommand },
   trainer: { summary: 'run the trainer service (Kafka)', load: async () => (await import('./services.ts')).trainerCommand },
   evaluator: { summary: 'run the evaluator service (Kafka)', load: async () => (await import('./services.ts')).evaluatorCommand },
-  score: { summary: 'add a trained model\'s loss to every row of a JSONL file (difficulty buckets by loss)', load: async () => (await import('./score.ts')).scoreCommand },
   action: { summary: 'an operator action on a run of a running controller: action RUN_ID ACTION', load: async () => (await import('./action.ts')).actionCommand },
+  score: { summary: 'add a trained model\'s loss to every row of a JSONL file (difficulty buckets by loss)', load: async () => (await import('./score.ts')).scoreCommand },
   feedback: { summary: 'send production feedback: feedback send FILE.jsonl', load: async () => (await import('./feedback.ts')).feedbackCommand },
 };
 

@@ -2,7 +2,7 @@
 import { randomBytes } from 'node:crypto';
 import { Registry } from 'prom-client';
 import type { Logger } from 'pino';
-import type { ControllerService } from '../controller/runtime/controller-service.ts';
+import type { ControllerHooks, ControllerService } from '../controller/runtime/controller-service.ts';
 import { controlPlaneFor } from '../controller/runtime/control-plane.ts';
 import { metricsHooks } from '../controller/runtime/metrics-hooks.ts';
 import { buildHttpServer } from '../observability/http-server.ts';
@@ -10,24 +10,48 @@ import { createControllerMetrics, createEvaluatorMetrics, createTrainerMetrics, 
 import { observeEvaluatorEvent, observeTrainerEvent } from '../observability/metrics-from-events.ts';
 import type { AnyEvent } from '../schemas/events.ts';
 
-export interface RunHttp {
-  address: string;
-  /** Operator token: from CURRICULUM_API_TOKEN, or generated for this run and printed once. */
-  token: string;
-  metrics: ReturnType<typeof metricsHooks>;
-  /** Feeds trainer and evaluator metrics from the run's events. */
-  observe(event: AnyEvent): void;
+/**
+ * The metrics of an embedded run: created before the run starts, so the controller's hooks are
+ * wired from its first event (the same metricsHooks as the distributed controller), whether or
+ * not HTTP is served.
+ */
+export interface RunTelemetry {
   registry: Registry;
-  close(): Promise<void>;
+  /** Pass as (or chain into) runEmbedded's hooks. */
+  hooks: ControllerHooks;
+  /** Feeds trainer and evaluator metrics from the run's events (runEmbedded's onEvent). */
+  observe(event: AnyEvent): void;
+  /** The trainer's backend, its device and the TF.js version, for curriculum_trainer_backend_info. */
+  setBackend(backend: string, device?: string, version?: string): void;
 }
 
-export async function startRunHttp(options: { controller: ControllerService; port: number; logger: Logger; backend: string; device?: string; version?: string; host?: string }): Promise<RunHttp> {
+export function createRunTelemetry(): RunTelemetry {
   const registry = new Registry();
   registerProcessMetrics(registry);
   const controllerMetrics = createControllerMetrics(registry);
   const trainerMetrics = createTrainerMetrics(registry);
-  trainerMetrics.setBackend(options.backend, options.version ?? '', options.device);
   const evaluatorMetrics = createEvaluatorMetrics(registry);
+  return {
+    registry,
+    hooks: metricsHooks(controllerMetrics),
+    observe(event) {
+      observeTrainerEvent(trainerMetrics, event);
+      observeEvaluatorEvent(evaluatorMetrics, event);
+    },
+    setBackend: (backend, device, version) => trainerMetrics.setBackend(backend, version ?? '', device),
+  };
+}
+
+export interface RunHttp {
+  address: string;
+  /** Operator token: from CURRICULUM_API_TOKEN, or generated for this run and printed once. */
+  token: string;
+  close(): Promise<void>;
+}
+
+export async function startRunHttp(options: { controller: ControllerService; telemetry: RunTelemetry; port: number; logger: Logger; backend: string; device?: string; version?: string; host?: string }): Promise<RunHttp> {
+  const { registry } = options.telemetry;
+  options.telemetry.setBackend(options.backend, options.device, options.version);
   const token = process.env.CURRICULUM_API_TOKEN ?? randomBytes(24).toString('base64url');
   const server = buildHttpServer({
     controlPlane: controlPlaneFor(options.controller),
@@ -44,12 +68,6 @@ export async function startRunHttp(options: { controller: ControllerService; por
   return {
     address: `${host}:${port}`,
     token,
-    metrics: metricsHooks(controllerMetrics),
-    observe(event) {
-      observeTrainerEvent(trainerMetrics, event);
-      observeEvaluatorEvent(evaluatorMetrics, event);
-    },
-    registry,
     close: async () => {
       await server.close();
     },

@@ -6,7 +6,8 @@ import pino from 'pino';
 import { runEmbedded, type BackendName } from '../embedded/run-embedded.ts';
 import { LiveView } from './live-view.ts';
 import { BASELINES, runBaseline, type BaselineName } from './baseline.ts';
-import { startRunHttp, type RunHttp } from './run-http.ts';
+import { createRunTelemetry, startRunHttp, type RunHttp } from './run-http.ts';
+import { chainHooks } from '../controller/runtime/metrics-hooks.ts';
 import { loadSpecFile, parseSpecText } from '../schemas/spec-loader.ts';
 import { readFileSync } from 'node:fs';
 
@@ -100,6 +101,7 @@ export async function runCommand(argv: string[]): Promise<number> {
   process.on('SIGTERM', onSigint);
 
   let http: RunHttp | undefined;
+  const telemetry = createRunTelemetry();
   try {
     const result = await runEmbedded({
       ...(values.resume ? { resumeDir: values.resume } : { specFile: positionals[0] as string }),
@@ -110,15 +112,11 @@ export async function runCommand(argv: string[]): Promise<number> {
       signal: abort.signal,
       onEvent: (e) => {
         view.onEvent(e);
-        http?.observe(e);
+        telemetry.observe(e);
       },
-      hooks: {
-        onTransition: (v) => view.onView(v),
-        onOutcome: (runId, type, outcome, latency) => http?.metrics.onOutcome(runId, type, outcome, latency),
-        onCommitLatency: (s) => http?.metrics.onCommitLatency(s),
-      },
+      hooks: chainHooks({ onTransition: (v) => view.onView(v) }, telemetry.hooks),
       onStarted: async ({ controller, runDir, runId, backend: used, device, version }) => {
-        if (!values['no-http']) http = await startRunHttp({ controller, port, logger, backend: used, device, version });
+        if (!values['no-http']) http = await startRunHttp({ controller, telemetry, port, logger, backend: used, device, version });
         const address = http ? `http://${http.address}` : '';
         process.stdout.write(`run ${runId} -> ${runDir}\n${address ? `metrics and API on ${address}/metrics  ${address}/api/runs  (operator token: ${http?.token ?? ''})\n` : ''}logs: ${logFile}\n`);
         const v = await controller.view(runId);

@@ -77,6 +77,7 @@ export async function runEmbedded(options: EmbeddedRunOptions): Promise<Embedded
     logger: options.logger,
     clock,
     defaultBaseDir: runDir,
+    checkpointRoot,
     hooks: {
       ...options.hooks,
       onTransition(view, result, cause) {

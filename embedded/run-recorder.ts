@@ -40,7 +40,8 @@ export class RunRecorder {
   async start(): Promise<void> {
     this.subscription = await this.bus.subscribe({
       groupId: `curriculum-recorder-${this.runId}`,
-      topics: [TOPICS.decisions, TOPICS.trainerMetrics, TOPICS.evaluatorResults, TOPICS.commands, TOPICS.serviceEvents],
+      // Checkpoints too: the listener derives the trainer's lesson counter from them (no file).
+      topics: [TOPICS.decisions, TOPICS.trainerMetrics, TOPICS.checkpoints, TOPICS.evaluatorResults, TOPICS.commands, TOPICS.serviceEvents],
       handle: async ({ event }) => {
         if (event.runId !== this.runId) return;
         this.listener?.(event);

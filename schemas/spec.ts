@@ -2,10 +2,10 @@
 // generated reference in docs/spec-reference.md cannot drift from what the loader applies).
 import { Type, type Static, type TSchema } from '@sinclair/typebox';
 import { BACKEND_NAMES, LearningRateSchedule, LiteralUnion, SuiteName } from './common.ts';
-import { DifficultyBuckets } from './difficulty-buckets.ts';
 import { SpamAssassinGenerator, TextClassifierModel, TokenizerSpec } from './text.ts';
 import { StageMix } from './mixing.ts';
 import { SparseParityGenerator } from './task-families.ts';
+import { DifficultyBuckets } from './difficulty-buckets.ts';
 
 const Obj = <T extends Parameters<typeof Type.Object>[0]>(props: T, description?: string) =>
   Type.Object(props, { additionalProperties: false, ...(description ? { description } : {}) });

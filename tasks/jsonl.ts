@@ -43,7 +43,7 @@ export interface JsonlDataset {
 export interface JsonlParseOptions {
   /** The run tokenizes text: every input must be a string, of any length. */
   tokenized?: boolean;
-  /** Fields allowed besides input, label and category, kept raw in `row.extra` (a difficulty measure). */
+  /** Fields allowed besides input, label and category, kept raw in `row.extra` (difficulty buckets read them). */
   extraFields?: readonly string[];
 }
 
