@@ -42,10 +42,12 @@ export function runTaskSetConfig(run: TaskSetConfig, checkpointRoot: string, run
 /** The rows of a text task's source (a JSONL file or the SpamAssassin corpus), or undefined for generated tasks. */
 function textRows(spec: TaskSpec, config: TaskSetConfig): JsonlDataset | undefined {
   const g = spec.generator;
-  if (g.kind === 'spam-assassin') return loadSpamAssassin(g);
-  if (g.kind !== 'jsonl') return undefined;
-  const dataset = loadJsonl(g.path, config.baseDir, { tokenized: config.tokenizer !== undefined, extraFields: measureFields(spec.buckets?.by) });
-  // One difficulty bucket of the file: the task (and the tokenizer's training text) sees only its rows.
+  if (g.kind !== 'jsonl' && g.kind !== 'spam-assassin') return undefined;
+  const dataset =
+    g.kind === 'spam-assassin'
+      ? loadSpamAssassin(g)
+      : loadJsonl(g.path, config.baseDir, { tokenized: config.tokenizer !== undefined, extraFields: measureFields(spec.buckets?.by) });
+  // One difficulty bucket of the rows: the task (and the tokenizer's training text) sees only its own.
   const index = spec.buckets?.index;
   return spec.buckets && index !== undefined ? bucketRows(dataset, { ...spec.buckets, index }, spec.id) : dataset;
 }
