@@ -10,11 +10,8 @@ import type { AnyEvent, EnvelopeOf } from '../schemas/events.ts';
 import { RUN_DIR_FILES } from '../report/run-dir-files.ts';
 
 /** The run-directory contract (report/run-dir-files.ts) plus what only the embedded runtime writes. */
-export const RUN_FILES = {
-  ...RUN_DIR_FILES,
-  /** runId, the spec file it came from and the start time: what --resume needs. */
-  runInfo: 'run.json',
-} as const;
+/** The run-directory contract; run.json (runInfo) is what --resume needs. */
+export const RUN_FILES = RUN_DIR_FILES;
 
 export interface RecorderListener {
   (event: AnyEvent): void;

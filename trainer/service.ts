@@ -3,12 +3,11 @@
 import type { Logger } from 'pino';
 import type { EventBus } from '../transport/bus.ts';
 import { TOPICS } from '../schemas/topics.ts';
-import { selectBackend, type BackendName } from './backend.ts';
+import { selectBackend, type BackendName, type SelectedBackend } from './backend.ts';
 import { EventFactory } from './envelopes.ts';
 import { Trainer } from './trainer.ts';
 
-export interface TrainerService {
-  readonly backend: string;
+export interface TrainerService extends SelectedBackend {
   stop(): Promise<void>;
 }
 
@@ -23,10 +22,12 @@ export interface TrainerServiceOptions {
 
 export async function startTrainerService(options: TrainerServiceOptions): Promise<TrainerService> {
   const logger = options.logger.child({ service: 'trainer', producer: options.producer });
-  const backend = await selectBackend(options.backend ?? 'auto', logger);
+  const selected = await selectBackend(options.backend ?? 'auto', logger);
+  const { backend, device } = selected;
   const trainer = new Trainer({
     checkpointRoot: options.checkpointRoot,
     backend,
+    device,
     events: new EventFactory(options.producer),
     emit: (events) => options.bus.publish(events),
     logger,
@@ -36,9 +37,9 @@ export async function startTrainerService(options: TrainerServiceOptions): Promi
     topics: [TOPICS.commands],
     handle: async ({ event }) => trainer.handle(event),
   });
-  logger.info({ backend, checkpointRoot: options.checkpointRoot }, 'trainer service started');
+  logger.info({ backend, device, checkpointRoot: options.checkpointRoot }, 'trainer service started');
   return {
-    backend,
+    ...selected,
     stop: async () => {
       await subscription.stop();
       trainer.dispose();

@@ -18,13 +18,18 @@ export interface ConsumerCrash {
   restartedBy: 'kafkajs' | 'bus';
 }
 
-/** A message that failed validation and was sent to `<topic>.dlq`. */
+/** A message that failed validation: sent to `<topic>.dlq` (or, if even that was refused, logged and skipped). */
 export interface DeadLetter {
   topic: string;
   partition: number;
   offset: string;
   code: string;
   reason: string;
+  /**
+   * False when the broker refused the dead-letter record too: the message was logged with its
+   * coordinates and skipped (committed) rather than retried forever. Absent means written.
+   */
+  written?: boolean;
 }
 
 export interface SubscribeOptions {
@@ -72,27 +77,5 @@ export interface EventBus {
   close(): Promise<void>;
 }
 
-/** Headers a dead letter carries, so an operator can find and replay the original message. */
-export const DLQ_HEADERS = {
-  originTopic: 'x-origin-topic',
-  originPartition: 'x-origin-partition',
-  originOffset: 'x-origin-offset',
-  errorCode: 'x-error-code',
-  reason: 'x-error-reason',
-} as const;
-
-/** Header naming the consumer group that dead-lettered a message (each group of a topic may). */
-export const DLQ_CONSUMER_GROUP_HEADER = 'x-consumer-group';
-
-/** The headers of a dead letter a consumer sends itself (a message it validated and refused). */
-export function deadLetterHeaders(letter: DeadLetter, groupId: string): Record<string, string> {
-  return {
-    [DLQ_CONSUMER_GROUP_HEADER]: groupId,
-    [DLQ_HEADERS.originTopic]: letter.topic,
-    [DLQ_HEADERS.originPartition]: String(letter.partition),
-    [DLQ_HEADERS.originOffset]: letter.offset,
-    [DLQ_HEADERS.errorCode]: letter.code,
-    // Header values are not size-limited by Kafka, but an operator reads them: keep reasons short.
-    [DLQ_HEADERS.reason]: letter.reason.slice(0, 2000),
-  };
-}
+/** Header names of a dead letter by role; the contract (meanings, value format) is schemas/dead-letter.ts. */
+export { DLQ_HEADERS } from '../schemas/dead-letter.ts';

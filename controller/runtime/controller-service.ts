@@ -6,17 +6,17 @@
 // in the outbox, which is relayed again at start-up. Commands carry deterministic ids, so a
 // relayed duplicate is applied once by its executor.
 import type { Logger } from 'pino';
-import { applyEvent, createRun, describeRun, restoreSnapshot, type CoreResult, type RunSnapshot, type RunView } from '../core/index.ts';
+import { applyEvent, createRun, describeRun, restoreSnapshot, stateName, validOperatorActions, type CoreResult, type RunSnapshot, type RunView } from '../core/index.ts';
 import type { EventBus, Delivery, Subscription, DeadLetter } from '../../transport/bus.ts';
 import type { CommitOutcome, RunStore, SourcePosition } from '../../store/run-store.ts';
 import { offsetIsAbove, offsetKey } from '../../store/run-store.ts';
 import { CONTROLLER_INPUT_TOPICS, deadLetterTopic } from '../../schemas/topics.ts';
 import { encodeEvent } from '../../schemas/decode.ts';
-import { deadLetterHeaders } from '../../transport/bus.ts';
+import { deadLetterRecord } from '../../transport/dead-letter.ts';
 import { FeedbackGate } from './feedback-gate.ts';
 import type { AnyEvent, Decision, EnvelopeOf, OperatorAction } from '../../schemas/events.ts';
 import { makeEvent } from '../../schemas/envelope.ts';
-import { CurriculumError, isCurriculumError } from '../../schemas/errors.ts';
+import { ActionInvalidError, CurriculumError, isCurriculumError } from '../../schemas/errors.ts';
 import { SpecCache } from './spec-cache.ts';
 
 /** What the store holds per run: the core snapshot plus the commands still awaiting a result. */
@@ -194,7 +194,13 @@ export class ControllerService {
   }
 
   async act(runId: string, action: OperatorAction, extra: { checkpointId?: string; note?: string; requestedBy?: string } = {}): Promise<void> {
-    if (!(await this.loadRun(runId))) throw new CurriculumError('CUR_RUN_UNKNOWN', `no run ${runId}`);
+    const run = await this.loadRun(runId);
+    if (!run) throw new CurriculumError('CUR_RUN_UNKNOWN', `no run ${runId}`);
+    // Refused here so the operator hears it; the core would only ignore it. (A state change
+    // already in the log can still make an accepted action moot: the core then ignores it.)
+    const machine = run.stored.core.machine;
+    const valid = validOperatorActions(machine);
+    if (!valid.includes(action)) throw new ActionInvalidError(runId, action, stateName(machine.value), valid);
     await this.options.bus.publish([this.originate('operator.command', runId, { action, ...extra })]);
   }
 
@@ -433,7 +439,9 @@ export class ControllerService {
   private async relay(works: readonly RunWork[]): Promise<void> {
     for (const w of works) {
       for (const { letter, key, value } of w.deadLetters) {
-        await this.options.bus.publishRaw(deadLetterTopic(letter.topic), key, value, deadLetterHeaders(letter, this.options.groupId ?? CONTROLLER_GROUP_ID));
+        // Bounded like every dead letter (transport/dead-letter.ts): a refused row may be large.
+        const record = deadLetterRecord({ ...letter, key, value, headers: {}, groupId: this.options.groupId ?? CONTROLLER_GROUP_ID });
+        await this.options.bus.publishRaw(deadLetterTopic(letter.topic), record.key, record.value, record.headers);
         this.log.warn({ letter }, 'refused feedback dead-lettered');
         this.options.hooks?.onDeadLetter?.(letter);
       }
