@@ -37,7 +37,7 @@ test('an embedded continual run moves the retraining, promotion, rejection, dead
     onStarted: async (c) => {
       controller = c.controller;
       runDir = c.runDir;
-      http = await startRunHttp({ controller: c.controller, telemetry, port: 0, logger, backend: c.backend });
+      http = await startRunHttp({ controller: c.controller, telemetry, port: 0, logger, backend: c.backend, runDir: c.runDir });
     },
   });
   t.after(() => http?.close());
