@@ -9,6 +9,8 @@ import { join } from 'node:path';
 import type { ResolvedSpec } from '../schemas/spec.ts';
 import { MODEL_JSON, WEIGHTS_BIN, readLayersModelJson } from '../schemas/model-files.ts';
 import { loadJsonl } from '../tasks/jsonl.ts';
+import { loadSpamAssassin } from '../tasks/spam-assassin.ts';
+import { saveTokenizer, type Tokenizer } from '../tasks/tokenizer.ts';
 import type { Encoding } from '../tasks/task.ts';
 import { checkpointDir, checkpointExists } from './checkpoint-store.ts';
 
@@ -24,22 +26,24 @@ export interface InputDescription {
   howTo: string;
   /** The run's tasks as the spec declares them (generators and their options). */
   tasks: ResolvedSpec['tasks'];
-  /** JSONL tasks: class names (index = class) and, for text, the characters (index = feature). */
+  /** Text and JSONL tasks: class names (index = class) and, for one-hot text, the characters (index = feature; empty when tokenized). */
   datasets: Record<string, { kind: 'text' | 'vector'; classes: string[]; vocabulary: string[] }>;
 }
 
-export function describeInputs(spec: Pick<ResolvedSpec, 'tasks'>, baseDir: string, encoding: Encoding): InputDescription {
+export function describeInputs(spec: Pick<ResolvedSpec, 'tasks' | 'tokenizer'>, baseDir: string, encoding: Encoding): InputDescription {
   const datasets: InputDescription['datasets'] = {};
   for (const task of spec.tasks) {
-    if (task.generator.kind !== 'jsonl') continue;
-    const data = loadJsonl(task.generator.path, baseDir);
+    const g = task.generator;
+    if (g.kind !== 'jsonl' && g.kind !== 'spam-assassin') continue;
+    const data = g.kind === 'jsonl' ? loadJsonl(g.path, baseDir, { tokenized: spec.tokenizer !== undefined }) : loadSpamAssassin(g);
     datasets[task.id] = { kind: data.kind, classes: data.classes, vocabulary: data.vocabulary };
   }
   return {
     format: 'curriculum-input/v1',
     encoding,
     howTo:
-      'Feed float32 inputs shaped [batch, timesteps, features] (text: one row per character, a one-hot column per vocabulary entry; ' +
+      'Feed float32 inputs shaped [batch, timesteps, features] (tokenized text: features 1, one token id per row from tokenizer.json, ' +
+      'padded with 0 at the start; other text: one row per character, a one-hot column per vocabulary entry; ' +
       'addition: one row per digit position, least significant first, one-hot digits of each operand); the model returns logits ' +
       '[batch, positions, classes]: the answer is the arg-max over the last axis at each position (a JSONL label is classes[index]).',
     tasks: spec.tasks,
@@ -53,6 +57,8 @@ export interface ExportRequest {
   runId: string;
   checkpoints: Partial<Record<ExportedModel, string | null>>;
   inputs: InputDescription;
+  /** The run's tokenizer, written beside each model as tokenizer.json (tokenized text runs). */
+  tokenizer?: Tokenizer;
 }
 
 /** Writes model/best and model/final; returns the directories written (a checkpoint that is not on disk is skipped). */
@@ -75,6 +81,7 @@ export function exportRunModels(request: ExportRequest): Partial<Record<Exported
     writeFileSync(join(tmp, MODEL_JSON), JSON.stringify(exported));
     copyFileSync(join(source, WEIGHTS_BIN), join(tmp, WEIGHTS_BIN));
     writeFileSync(join(tmp, INPUT_JSON), `${JSON.stringify(request.inputs, null, 2)}\n`);
+    if (request.tokenizer) saveTokenizer(request.tokenizer, tmp);
     if (existsSync(target)) rmSync(target, { recursive: true, force: true });
     renameSync(tmp, target);
     written[which] = target;
