@@ -18,6 +18,7 @@ export class LiveView {
   private view: RunView | undefined;
   private samplesPerSecond = 0;
   private backend = '';
+  private device = '';
   private trainStep = 0;
   private lastDecision: Decision | undefined;
   private timer: NodeJS.Timeout | undefined;
@@ -70,6 +71,7 @@ export class LiveView {
     if (event.type === 'trainer.metrics') {
       this.samplesPerSecond = event.payload.samplesPerSecond;
       this.backend = event.payload.backend;
+      this.device = event.payload.device ?? '';
       this.trainStep = event.payload.step;
     } else if (event.type === 'decision') {
       this.lastDecision = event.payload;
@@ -103,7 +105,7 @@ export class LiveView {
     const stage = v ? `${v.stageId ?? '-'} (${v.stageIndex + 1}/${v.stageCount})` : 'starting';
     lines.push(`\x1b[1mcurriculum\x1b[0m  ${v?.name ?? ''}  ${v?.state ?? ''}  stage ${stage}  ${this.address}`);
     lines.push(
-      `step ${step}  samples/s ${this.samplesPerSecond.toFixed(0)}  backend ${this.backend || '-'}  elapsed ${formatDuration(elapsedMs)}  ${estimate(step, this.options.maxSteps, elapsedMs)}`,
+      `step ${step}  samples/s ${this.samplesPerSecond.toFixed(0)}  backend ${this.backend || '-'}${this.device ? ` on ${this.device}` : ''}  elapsed ${formatDuration(elapsedMs)}  ${estimate(step, this.options.maxSteps, elapsedMs)}`,
     );
     if (v) {
       lines.push('task            held-out    weight');

@@ -10,6 +10,7 @@ const COMMANDS: Record<string, { summary: string; load: () => Promise<Command> }
   controller: { summary: 'run the controller service (Kafka + Redis)', load: async () => (await import('./services.ts')).controllerCommand },
   trainer: { summary: 'run the trainer service (Kafka)', load: async () => (await import('./services.ts')).trainerCommand },
   evaluator: { summary: 'run the evaluator service (Kafka)', load: async () => (await import('./services.ts')).evaluatorCommand },
+  action: { summary: 'an operator action on a run of a running controller: action RUN_ID ACTION', load: async () => (await import('./action.ts')).actionCommand },
   feedback: { summary: 'send production feedback: feedback send FILE.jsonl', load: async () => (await import('./feedback.ts')).feedbackCommand },
 };
 

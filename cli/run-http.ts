@@ -29,12 +29,12 @@ export interface RunHttp {
   close(): Promise<void>;
 }
 
-export async function startRunHttp(options: { controller: ControllerService; port: number; logger: Logger; backend: string; runDir: string; host?: string }): Promise<RunHttp> {
+export async function startRunHttp(options: { controller: ControllerService; port: number; logger: Logger; backend: string; runDir: string; device?: string; version?: string; host?: string }): Promise<RunHttp> {
   const registry = new Registry();
   registerProcessMetrics(registry);
   const controllerMetrics = createControllerMetrics(registry);
   const trainerMetrics = createTrainerMetrics(registry);
-  trainerMetrics.setBackend(options.backend, '');
+  trainerMetrics.setBackend(options.backend, options.version ?? '', options.device);
   const evaluatorMetrics = createEvaluatorMetrics(registry);
   const fromEnv = process.env.CURRICULUM_API_TOKEN;
   const token = fromEnv ?? randomBytes(24).toString('base64url');

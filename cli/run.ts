@@ -104,8 +104,8 @@ export async function runCommand(argv: string[]): Promise<number> {
         onOutcome: (runId, type, outcome, latency) => http?.metrics.onOutcome(runId, type, outcome, latency),
         onCommitLatency: (s) => http?.metrics.onCommitLatency(s),
       },
-      onStarted: async ({ controller, runDir, runId, backend: used }) => {
-        if (!values['no-http']) http = await startRunHttp({ controller, port, logger, backend: used, runDir });
+      onStarted: async ({ controller, runDir, runId, backend: used, device, version }) => {
+        if (!values['no-http']) http = await startRunHttp({ controller, port, logger, backend: used, device, version, runDir });
         const address = http ? `http://${http.address}` : '';
         process.stdout.write(`run ${runId} -> ${runDir}\n${address ? `metrics and API on ${address}/metrics  ${address}/api/runs  (operator token: ${http?.tokenWhere ?? ''})\n` : ''}logs: ${logFile}\n`);
         const v = await controller.view(runId);
@@ -124,7 +124,7 @@ export async function runCommand(argv: string[]): Promise<number> {
     process.stdout.write(
       [
         '',
-        `run ${v.runId} ${v.state} after ${v.step} steps in ${result.wallSeconds.toFixed(0)} s (backend ${result.backend})`,
+        `run ${v.runId} ${v.state} after ${v.step} steps in ${result.wallSeconds.toFixed(0)} s (backend ${result.backend} on ${result.device})`,
         `stages: ${v.stages.map((s) => `${s.id}${s.outcome ? ` (${s.outcome})` : ''}`).join(' -> ')}`,
         `held-out accuracy: ${Object.entries(v.heldout).map(([t, a]) => `${t} ${(a * 100).toFixed(1)}%`).join(', ')}`,
         `reviews ${v.reviews}, reverts ${v.reverts}, decisions ${v.decisionsCount}`,

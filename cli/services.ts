@@ -149,7 +149,7 @@ async function startExecutor(kind: 'trainer' | 'evaluator', config: ServiceConfi
   let service: { stop(): Promise<void> };
   if (kind === 'trainer') {
     const trainer = await startTrainerService(common);
-    if ('setBackend' in metrics) metrics.setBackend(trainer.backend, '');
+    if ('setBackend' in metrics) metrics.setBackend(trainer.backend, trainer.version, trainer.device);
     service = trainer;
   } else {
     service = await startEvaluatorService(common);

@@ -2,7 +2,7 @@
 // bus and a file-backed store. Same service code as the distributed mode; only the transport
 // and the store differ.
 import { copyFileSync, existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import type { Logger } from 'pino';
 import { loadSpecFile } from '../schemas/spec-loader.ts';
 import type { ResolvedSpec } from '../schemas/spec.ts';
@@ -18,6 +18,8 @@ import { RunRecorder, RUN_FILES } from './run-recorder.ts';
 import { writeRunSummary } from './run-summary-writer.ts';
 import { watchFeedbackInbox } from './feedback-inbox.ts';
 import { neverStarted, readResumableRunDir, type ResumableRunDir } from './resumable-run.ts';
+import { describeInputs, exportRunModels } from '../trainer/export-model.ts';
+import { buildTaskSet } from '../tasks/registry.ts';
 
 export type BackendName = 'auto' | 'tensorflow-gpu' | 'tensorflow' | 'wasm' | 'cpu';
 
@@ -36,7 +38,7 @@ export interface EmbeddedRunOptions {
   onEvent?: (event: AnyEvent) => void;
   hooks?: ControllerHooks;
   /** Called once the services are up, with the controller (for the HTTP API) and the run id. */
-  onStarted?: (context: { controller: ControllerService; runId: string; runDir: string; backend: string }) => void | Promise<void>;
+  onStarted?: (context: { controller: ControllerService; runId: string; runDir: string; backend: string; device: string; version: string }) => void | Promise<void>;
   /** Wall clock, injectable for tests. */
   clock?: () => Date;
   /** Do not render report.html at the end (tests that only need the logs). */
@@ -51,6 +53,8 @@ export interface EmbeddedRunResult {
   outcome: 'finished' | 'interrupted';
   wallSeconds: number;
   backend: string;
+  /** Where the backend computed (trainer/backend.ts). */
+  device: string;
 }
 
 export async function runEmbedded(options: EmbeddedRunOptions): Promise<EmbeddedRunResult> {
@@ -107,7 +111,7 @@ export async function runEmbedded(options: EmbeddedRunOptions): Promise<Embedded
     running.controller = controller;
     // Production feedback for a running embedded run arrives through RUN_DIR/feedback-inbox/.
     running.inbox = watchFeedbackInbox({ bus, runDir, runId, logger: log, clock });
-    await options.onStarted?.({ controller, runId, runDir, backend: trainer.backend });
+    await options.onStarted?.({ controller, runId, runDir, backend: trainer.backend, device: trainer.device, version: trainer.version });
 
     if (resuming) {
       const view = await controller.view(runId);
@@ -131,22 +135,41 @@ export async function runEmbedded(options: EmbeddedRunOptions): Promise<Embedded
 
     const view = first === 'aborted' ? await controller.view(runId) : first;
     if (!view) throw new CurriculumError('CUR_RUN_UNKNOWN', `run ${runId} was never created`);
+    exportModels(runDir, checkpointRoot, view, spec, specSource, log);
     const wallSeconds = (clock().getTime() - startedAt.getTime()) / 1000;
     const outcome = first === 'aborted' ? 'interrupted' : 'finished';
-    writeRunSummary({ runDir, view, spec, startedAt, finishedAt: clock(), wallSeconds, backend: trainer.backend, interrupted: outcome === 'interrupted' });
+    writeRunSummary({ runDir, view, spec, startedAt, finishedAt: clock(), wallSeconds, backend: trainer.backend, device: trainer.device, interrupted: outcome === 'interrupted' });
     // The continual phase has no end of its own: Ctrl-C is how an operator leaves it, so it gets a report too.
     const continualPhase = view.detailedState.startsWith('continual.');
     if ((outcome === 'finished' || continualPhase) && !options.skipReport) {
       const { writeReport } = await import('../report/render-report.ts');
       writeReport(runDir);
     }
-    return { runId, runDir, view, outcome, wallSeconds, backend: trainer.backend };
+    return { runId, runDir, view, outcome, wallSeconds, backend: trainer.backend, device: trainer.device };
   } catch (e) {
     await stopAll();
     // A new run that failed before it began (a port in use, no backend) leaves no folder behind
     // that --resume would only have to refuse.
     if (created && !begun) rmSync(runDir, { recursive: true, force: true });
     throw e;
+  }
+}
+
+/** runs/<id>/model/{best,final} (trainer/export-model.ts); a failure is logged, never fatal to the run's other files. */
+function exportModels(runDir: string, checkpointRoot: string, view: RunView, spec: ResolvedSpec, specSource: string, log: Logger): void {
+  try {
+    const baseDir = dirname(specSource);
+    const { encoding } = buildTaskSet({ seed: spec.seed, tasks: spec.tasks, baseDir });
+    const written = exportRunModels({
+      runDir,
+      checkpointRoot,
+      runId: view.runId,
+      checkpoints: { best: view.models.best?.checkpointId, final: view.models.final?.checkpointId },
+      inputs: describeInputs(spec, baseDir, encoding),
+    });
+    log.info({ ...written }, 'models exported');
+  } catch (e) {
+    log.error({ err: e }, 'exporting the run models failed; the checkpoints are intact');
   }
 }
 

@@ -49,7 +49,7 @@ export function samplesAtEachLine(metrics: RunData['metrics']): { perLine: numbe
   const ledger = new SamplesLedger();
   const perLine = metrics.map((m) => {
     ledger.add(m);
-    return ledger.at(m.payload.step);
+    return ledger.at(m.payload.branch, m.payload.step);
   });
   return { perLine, total: ledger.consumed };
 }
@@ -233,6 +233,7 @@ export function deriveRunSummary(data: RunData): RunSummary {
     steps,
     samples,
     backend: backend && 'backend' in backend ? backend.backend : (spec?.training.backend ?? 'unknown'),
+    ...(backend && 'device' in backend && backend.device !== undefined ? { device: backend.device } : {}),
     stages,
     tasks: spec
       ? spec.tasks.map((t) => ({

@@ -106,7 +106,7 @@ ${kpi('final avg accuracy', formatPercent(finalAverage(summary)))}
 ${kpi('steps', formatInteger(summary.steps))}
 ${kpi('samples', formatInteger(summary.samples))}
 ${kpi('wall time', formatDuration(summary.wallSeconds))}
-${kpi('backend', summary.backend)}
+${kpi('backend', summary.device ? `${summary.backend} · ${summary.device}` : summary.backend)}
 ${kpi('reviews', formatInteger(summary.reviews))}
 ${kpi('reverts', formatInteger(summary.reverts))}
 ${kpi('decisions', formatInteger(summary.decisions || data.decisions.length))}

@@ -4,17 +4,32 @@
 // "everything so far" put every milestone one window high (step 240 showed step 260's count).
 import type { AnyEvent } from '../schemas/events.ts';
 
+/** (branch, step, samples) of one trainer.metrics window. */
+export type SamplesWindow = readonly [branch: number, step: number, samples: number];
+
+/**
+ * Samples consumed up to an evaluated checkpoint (branch, step): every window of an earlier
+ * branch (abandoned by a revert, still paid for) and those of its own branch up to its step,
+ * never a window the trainer published after the checkpoint.
+ */
+export function consumedUpTo(windows: ReadonlyArray<SamplesWindow>, branch: number, step: number): number {
+  let total = 0;
+  for (const [b, s, n] of windows) if (b < branch || (b === branch && s <= step)) total += n;
+  return total;
+}
+
 export class SamplesLedger {
   private total = 0;
-  /** Cumulative total after each trainer.metrics window, in arrival order (every branch counts). */
-  private readonly marks: Array<{ step: number; total: number }> = [];
+  private readonly windows: SamplesWindow[] = [];
 
   /** Feed every event in arrival order; only trainer.metrics count. */
   add(event: Pick<AnyEvent, 'type' | 'payload'>): void {
     if (event.type !== 'trainer.metrics') return;
-    const payload = event.payload as { step: number; tasks: Record<string, { samples: number }> };
-    for (const t of Object.values(payload.tasks)) this.total += t.samples;
-    this.marks.push({ step: payload.step, total: this.total });
+    const payload = event.payload as { branch: number; step: number; tasks: Record<string, { samples: number }> };
+    let n = 0;
+    for (const t of Object.values(payload.tasks)) n += t.samples;
+    this.total += n;
+    this.windows.push([payload.branch, payload.step, n]);
   }
 
   /** Everything consumed so far, on every branch. */
@@ -22,16 +37,8 @@ export class SamplesLedger {
     return this.total;
   }
 
-  /**
-   * Samples consumed when training reached the checkpoint at `step`: the total at the latest
-   * window ending at or before it. Later windows with higher steps belong to the lesson that
-   * was already running; after a revert the new branch's windows come later and are found first.
-   */
-  at(step: number): number {
-    for (let i = this.marks.length - 1; i >= 0; i--) {
-      const mark = this.marks[i] as { step: number; total: number };
-      if (mark.step <= step) return mark.total;
-    }
-    return 0;
+  /** Samples behind the checkpoint at (branch, step), from the windows seen so far. */
+  at(branch: number, step: number): number {
+    return consumedUpTo(this.windows, branch, step);
   }
 }

@@ -12,6 +12,10 @@ export const ERROR_CODES = {
   CUR_EVENT_TOO_LARGE: { status: 413, doc: 'A bus message exceeded the configured size limit.' },
   CUR_TASK_UNKNOWN: { status: 400, doc: 'A command named a task the service was not configured with.' },
   CUR_CHECKPOINT_MISSING: { status: 404, doc: 'A command named a checkpoint that does not exist in the checkpoint directory.' },
+  CUR_MODEL_FILE: {
+    status: 400,
+    doc: 'A model file (a pretrained model.json, its weight shards) is missing, malformed or does not match the run: the message names the file and the cause.',
+  },
   CUR_TRAINING_NAN: { status: 500, doc: 'The loss became NaN or infinite; the lesson was abandoned and its weights discarded.' },
   CUR_DATASET_EXHAUSTED: { status: 500, doc: 'A file-backed task ran out of rows for a split.' },
   CUR_DATASET_ROW: { status: 400, doc: 'A JSONL dataset row is malformed; the error names the line and field.' },
@@ -31,7 +35,7 @@ export const ERROR_CODES = {
     doc: 'The folder given to --resume is not a run that can continue: it does not exist, is not a run directory, or never got past its start.',
   },
   CUR_PORT_IN_USE: { status: 409, doc: 'The HTTP port is taken (often another run): stop that process, or pass --port 0 (any free port) or --no-http.' },
-  CUR_ACTION_INVALID: { status: 409, doc: 'The operator action is not allowed in the run current state.' },
+  CUR_ACTION_INVALID: { status: 409, doc: "The operator action is not allowed in the run's current state; the answer names the state and the actions that are valid in it." },
   CUR_AUTH: { status: 401, doc: 'Missing or wrong bearer token.' },
   CUR_CONFIG_INVALID: { status: 400, doc: 'A service configuration (file or environment) failed validation.' },
   CUR_COMMAND_FAILED: {
@@ -64,6 +68,20 @@ export class CurriculumError extends Error {
   /** Message plus one indented line per detail, for terminals. */
   describe(): string {
     return [`${this.code}: ${this.message}`, ...this.details.map((d) => `  - ${d}`)].join('\n');
+  }
+}
+
+/** CUR_ACTION_INVALID: an operator action the run cannot take in its current state, with the ones it can. */
+export class ActionInvalidError extends CurriculumError {
+  constructor(
+    readonly runId: string,
+    readonly action: string,
+    readonly state: string,
+    readonly validActions: readonly string[],
+  ) {
+    const valid = validActions.length > 0 ? validActions.join(', ') : 'none';
+    super('CUR_ACTION_INVALID', `cannot ${action} run ${runId} while it is ${state}; valid actions now: ${valid}`, [`state: ${state}`, `valid actions: ${valid}`]);
+    this.name = 'ActionInvalidError';
   }
 }
 

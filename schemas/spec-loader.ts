@@ -8,6 +8,7 @@ import { Value } from '@sinclair/typebox/value';
 import { CurriculumSpec, DEFAULTED_SECTIONS, type CurriculumSpecInput, type ResolvedSpec } from './spec.ts';
 import { checkValue, describeValue, formatFieldError, type FieldError } from './validate.ts';
 import { CurriculumError } from './errors.ts';
+import { checkTextReferences, modalityOf } from './text.ts';
 
 export interface LoadedSpec {
   spec: ResolvedSpec;
@@ -103,10 +104,13 @@ function checkReferences(spec: ResolvedSpec): FieldError[] {
     if (g.kind === 'addition' && g.minDigits > g.digits) {
       err(`tasks[${i}].generator.minDigits`, 'minDigits is above digits', g.minDigits, `at most ${g.digits}`);
     }
+    if (g.kind === 'sparse-parity' && g.relevant > g.bits) {
+      err(`tasks[${i}].generator.relevant`, 'more relevant bits than input bits', g.relevant, `at most bits (${g.bits})`);
+    }
   });
 
   const modalities = new Set(spec.tasks.map((t) => t.generator.kind === 'jsonl' ? `jsonl:${t.generator.path}` : t.generator.kind));
-  const kinds = new Set(spec.tasks.map((t) => t.generator.kind));
+  const kinds = new Set(spec.tasks.map((t) => modalityOf(t.generator.kind, spec.tokenizer !== undefined)));
   if (kinds.size > 1) {
     err('tasks', 'tasks mix generator kinds, but one model serves them all', [...kinds].join(', '), 'a single generator kind');
   }
@@ -114,6 +118,13 @@ function checkReferences(spec: ResolvedSpec): FieldError[] {
     err('model.kind', 'seq2seq models need sequence tasks', spec.model.kind, '"mlp" for these tasks');
   }
   void modalities;
+  if (spec.model.kind === 'pretrained') {
+    const stageIds = spec.stages.map((s) => s.id);
+    for (const key of Object.keys(spec.model.unfreeze ?? {})) {
+      if (!stageIds.includes(key)) err(`model.unfreeze.${key}`, 'unfreeze names a stage the spec does not have', key, `one of ${stageIds.join(', ')}`);
+    }
+  }
+  errors.push(...checkTextReferences(spec));
 
   const stageIds = new Set<string>();
   const everTrained = new Set<string>();
@@ -138,6 +149,9 @@ function checkReferences(spec: ResolvedSpec): FieldError[] {
     }
     if (s.teacher.floor * s.tasks.length > 1) {
       err(`${at}.teacher.floor`, 'floor times the number of tasks exceeds 1', s.teacher.floor, `at most ${(1 / s.tasks.length).toFixed(3)}`);
+    }
+    if (s.mix !== undefined && s.mix > 0 && s.teacher.floor * spec.tasks.length > 1) {
+      err(`${at}.teacher.floor`, 'with mix the lesson spans every task of the curriculum, and floor times their number exceeds 1', s.teacher.floor, `at most ${(1 / spec.tasks.length).toFixed(3)}`);
     }
     const lr = s.learningRate;
     if ((lr.kind === 'cosine' || lr.kind === 'triangular') && lr.min >= lr.max) {

@@ -2,6 +2,9 @@
 // generated reference in docs/spec-reference.md cannot drift from what the loader applies).
 import { Type, type Static, type TSchema } from '@sinclair/typebox';
 import { BACKEND_NAMES, LearningRateSchedule, LiteralUnion, SuiteName } from './common.ts';
+import { SpamAssassinGenerator, TextClassifierModel, TokenizerSpec } from './text.ts';
+import { StageMix } from './mixing.ts';
+import { SparseParityGenerator } from './task-families.ts';
 
 const Obj = <T extends Parameters<typeof Type.Object>[0]>(props: T, description?: string) =>
   Type.Object(props, { additionalProperties: false, ...(description ? { description } : {}) });
@@ -44,7 +47,7 @@ export const JsonlGenerator = Obj(
   },
   'your own data: one JSON object per line',
 );
-export const Generator = Type.Union([AdditionGenerator, PermutedDigitsGenerator, JsonlGenerator]);
+export const Generator = Type.Union([AdditionGenerator, PermutedDigitsGenerator, JsonlGenerator, SpamAssassinGenerator, SparseParityGenerator]);
 export type Generator = Static<typeof Generator>;
 
 export const TaskSpec = Obj({
@@ -139,6 +142,7 @@ export const StageSpec = Obj({
   id: Id('stage id'),
   tasks: Type.Array(Type.String({ minLength: 1 }), { minItems: 1, description: 'task ids trained in this stage' }),
   teacher: Teacher,
+  mix: StageMix,
   learningRate: LearningRateSchedule,
   lessonSteps: Type.Optional(Type.Integer({ minimum: 1, description: 'overrides training.lessonSteps' })),
   advance: AdvancePolicy,
@@ -161,7 +165,35 @@ export const Seq2SeqModel = Obj({
   cell: Type.Union([Type.Literal('gru'), Type.Literal('lstm')], { default: 'gru' }),
   units: Type.Integer({ minimum: 1, maximum: 2048, default: 128 }),
 });
-export const ModelSpec = Type.Union([MlpModel, Seq2SeqModel]);
+export const PretrainedModel = Obj(
+  {
+    kind: Type.Literal('pretrained'),
+    path: Type.String({
+      minLength: 1,
+      description: 'a TF.js Layers model: its model.json (weight shards beside it) or the directory holding it, relative to the spec file; a run\'s runs/<id>/model/best works',
+    }),
+    head: Type.Union([Type.Literal('auto'), Type.Literal('keep'), Type.Literal('replace'), Type.Literal('add')], {
+      default: 'auto',
+      description:
+        'the classification head: keep the model\'s output (logits shaped like the tasks\' targets), replace its last layer with weights by a fresh dense head, or add a fresh head on top of its output; auto keeps a matching linear output and replaces anything else',
+    }),
+    unfreeze: Type.Optional(
+      Type.Record(Type.String(), Type.Union([Type.Integer({ minimum: 0 }), Type.Literal('all')]), {
+        description:
+          'stage id -> how many body layers with weights, counted from the top, train in that stage besides the head (0: the head alone; "all": every layer); a stage not listed trains every layer (gradual unfreezing, ULMFiT: 0, then 1, 2, ... "all")',
+      }),
+    ),
+    bodyLearningRateFactor: Type.Number({
+      exclusiveMinimum: 0,
+      maximum: 1,
+      default: 1,
+      description: 'body layers train at the lesson learning rate times this; the head at the full rate (discriminative fine-tuning)',
+    }),
+  },
+  'fine-tune a TensorFlow.js Layers model (as tf.LayersModel.save or the Keras converter writes it, or a run exported)',
+);
+export type PretrainedModel = Static<typeof PretrainedModel>;
+export const ModelSpec = Type.Union([MlpModel, Seq2SeqModel, PretrainedModel, TextClassifierModel]);
 export type ModelSpec = Static<typeof ModelSpec>;
 
 export const OptimizerSpec = Obj({
@@ -263,6 +295,7 @@ export const CurriculumSpec = Obj({
   description: Type.Optional(Type.String()),
   seed: Type.Integer({ minimum: 0, maximum: 4294967295, default: 1, description: 'seeds every random choice of the run' }),
   model: ModelSpec,
+  tokenizer: Type.Optional(TokenizerSpec),
   optimizer: Type.Optional(OptimizerSpec),
   training: Type.Optional(TrainingSpec),
   tasks: Type.Array(TaskSpec, { minItems: 1 }),

@@ -10,8 +10,8 @@ import { Type, type Static } from '@sinclair/typebox';
 import { Value } from '@sinclair/typebox/value';
 import { CurriculumError } from '../schemas/errors.ts';
 import type { RandomState } from '../tasks/random.ts';
+import { fileModelReader, fileModelWriter } from './layers-io.ts';
 
-const WEIGHTS_FILE = 'weights.bin';
 type NamedTensor = Awaited<ReturnType<tf.Optimizer['getWeights']>>[number];
 
 export const CheckpointMeta = Type.Object({
@@ -24,7 +24,15 @@ export const CheckpointMeta = Type.Object({
   step: Type.Integer(),
   lessonComplete: Type.Boolean(),
   optimizer: Type.Union([Type.Literal('adam'), Type.Literal('sgd'), Type.Literal('rmsprop')]),
-  encoding: Type.Object({ timesteps: Type.Integer(), features: Type.Integer(), positions: Type.Integer(), classes: Type.Integer() }),
+  encoding: Type.Object({
+    timesteps: Type.Integer(),
+    features: Type.Integer(),
+    positions: Type.Integer(),
+    classes: Type.Integer(),
+    vocabularySize: Type.Optional(Type.Integer({ minimum: 1 })),
+  }),
+  /** Pretrained models: the body's share of the learning rate; absent for models trained from scratch. */
+  bodyLearningRateFactor: Type.Optional(Type.Number()),
 });
 export type CheckpointMeta = Static<typeof CheckpointMeta>;
 
@@ -60,38 +68,6 @@ export function checkpointExists(dir: string): boolean {
   return existsSync(join(dir, 'model.json'));
 }
 
-function directoryWriter(dir: string, meta: CheckpointMeta): tf.io.IOHandler {
-  return {
-    save: async (artifacts) => {
-      const weights = tf.io.CompositeArrayBuffer.join(artifacts.weightData ?? new ArrayBuffer(0));
-      const modelJson = {
-        format: 'layers-model',
-        generatedBy: `TensorFlow.js tfjs-layers v${tf.version_layers}`,
-        convertedBy: null,
-        modelTopology: artifacts.modelTopology,
-        weightsManifest: [{ paths: [WEIGHTS_FILE], weights: artifacts.weightSpecs ?? [] }],
-        curriculum: meta,
-      };
-      writeFileSync(join(dir, 'model.json'), JSON.stringify(modelJson));
-      writeFileSync(join(dir, WEIGHTS_FILE), new Uint8Array(weights));
-      return { modelArtifactsInfo: tf.io.getModelArtifactsInfoForJSON(artifacts) };
-    },
-  };
-}
-
-function directoryReader(dir: string, modelJson: ModelJson): tf.io.IOHandler {
-  return {
-    load: async () => {
-      const bytes = readFileSync(join(dir, WEIGHTS_FILE));
-      return {
-        modelTopology: modelJson.modelTopology,
-        weightSpecs: modelJson.weightsManifest[0]?.weights ?? [],
-        weightData: bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength),
-      };
-    },
-  };
-}
-
 async function serialiseTensors(named: NamedTensor[]): Promise<SavedTensor[]> {
   const out: SavedTensor[] = [];
   for (const { name, tensor } of named) {
@@ -116,11 +92,12 @@ export async function saveCheckpoint(
   const tmp = `${dir}.tmp-${process.pid}`;
   rmSync(tmp, { recursive: true, force: true });
   mkdirSync(tmp, { recursive: true });
-  await model.save(directoryWriter(tmp, meta));
+  await model.save(fileModelWriter(tmp, { curriculum: meta }));
   const slots = await optimizer.getWeights();
   writeFileSync(join(tmp, 'optimizer.json'), JSON.stringify({ kind: meta.optimizer, weights: await serialiseTensors(slots) }));
-  // getWeights() makes a fresh scalar for the iteration count; the other slots are live variables.
-  slots[0]?.tensor.dispose();
+  // getWeights() makes fresh scalars for iteration counts (one per optimizer of a head/body
+  // pair); the other slots are the optimizer's live variables.
+  for (const { tensor } of slots) if (!(tensor instanceof tf.Variable)) tensor.dispose();
   writeFileSync(join(tmp, 'sampler.json'), JSON.stringify(sampler));
   rmSync(dir, { recursive: true, force: true });
   renameSync(tmp, dir);
@@ -151,7 +128,7 @@ export function readCheckpointMeta(dir: string): CheckpointMeta {
 
 export async function loadCheckpointModel(dir: string): Promise<{ model: tf.LayersModel; meta: CheckpointMeta }> {
   const json = readModelJson(dir);
-  const model = await tf.loadLayersModel(directoryReader(dir, json));
+  const model = await tf.loadLayersModel(fileModelReader(dir));
   return { model, meta: json.curriculum };
 }
 

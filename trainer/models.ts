@@ -5,8 +5,13 @@ import * as tf from '@tensorflow/tfjs';
 import type { ModelSpec } from '../schemas/spec.ts';
 import type { Encoding } from '../tasks/task.ts';
 import { hashSeed } from '../tasks/random.ts';
+import { CurriculumError } from '../schemas/errors.ts';
+import { buildTextClassifier } from './models-text.ts';
 
+/** Models built from scratch; a pretrained model is loaded by trainer/pretrained.ts. */
 export function buildModel(spec: ModelSpec, encoding: Encoding, seed: number): tf.LayersModel {
+  if (spec.kind === 'pretrained') throw new CurriculumError('CUR_CONFIG_INVALID', 'a pretrained model is loaded from its files, not built from the spec');
+  if (spec.kind === 'text-classifier') return buildTextClassifier(spec, encoding, seed);
   const { timesteps, features, positions, classes } = encoding;
   let layer = 0;
   const init = () => tf.initializers.glorotUniform({ seed: hashSeed(seed, 'kernel', layer++) });

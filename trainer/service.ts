@@ -3,13 +3,12 @@
 import type { Logger } from 'pino';
 import type { EventBus } from '../transport/bus.ts';
 import { TOPICS } from '../schemas/topics.ts';
-import { selectBackend, type BackendName } from './backend.ts';
+import { selectBackend, type BackendName, type SelectedBackend } from './backend.ts';
 import { EventFactory } from './envelopes.ts';
 import { Trainer } from './trainer.ts';
 import { startFeedbackIntake, type FeedbackIntakeOptions } from './feedback-intake.ts';
 
-export interface TrainerService {
-  readonly backend: string;
+export interface TrainerService extends SelectedBackend {
   stop(): Promise<void>;
 }
 
@@ -29,10 +28,12 @@ export interface TrainerServiceOptions {
 
 export async function startTrainerService(options: TrainerServiceOptions): Promise<TrainerService> {
   const logger = options.logger.child({ service: 'trainer', producer: options.producer });
-  const backend = await selectBackend(options.backend ?? 'auto', logger);
+  const selected = await selectBackend(options.backend ?? 'auto', logger);
+  const { backend, device } = selected;
   const trainer = new Trainer({
     checkpointRoot: options.checkpointRoot,
     backend,
+    device,
     events: new EventFactory(options.producer),
     emit: (events) => options.bus.publish(events),
     logger,
@@ -57,9 +58,9 @@ export async function startTrainerService(options: TrainerServiceOptions): Promi
           logger.error({ err: e }, 'feedback intake failed to start; feedback is not pooled');
           return undefined;
         });
-  logger.info({ backend, checkpointRoot: options.checkpointRoot }, 'trainer service started');
+  logger.info({ backend, device, checkpointRoot: options.checkpointRoot }, 'trainer service started');
   return {
-    backend,
+    ...selected,
     stop: async () => {
       await subscription.stop();
       await (await intake)?.stop();

@@ -7,7 +7,7 @@ import type { Logger } from 'pino';
 import type { AnyEvent, EnvelopeOf, StartLesson, TrainerMetrics } from '../schemas/events.ts';
 import { CurriculumError, isCurriculumError } from '../schemas/errors.ts';
 import { Random } from '../tasks/random.ts';
-import { buildTaskSet } from '../tasks/registry.ts';
+import { buildTaskSet, runTaskSetConfig } from '../tasks/registry.ts';
 import { encodingKey, sameEncoding, type Encoding } from '../tasks/task.ts';
 import {
   checkpointDir,
@@ -21,6 +21,8 @@ import {
 } from './checkpoint-store.ts';
 import type { EventFactory } from './envelopes.ts';
 import { buildModel } from './models.ts';
+import { applyStageFreezing, DiscriminativeOptimizer } from './freezing.ts';
+import { buildPretrainedModel } from './pretrained.ts';
 import { buildOptimizer, setLearningRate, type OptimizerKind } from './optimizer.ts';
 import { BatchSampler } from './sampler.ts';
 import { withFeedback, type LessonSampler } from './feedback-mix.ts';
@@ -39,11 +41,20 @@ interface RunModel {
   encoding: Encoding;
   /** The checkpoint these weights equal, or null for a fresh model not yet saved. */
   checkpointId: string | null;
+  /** Pretrained models: the body's share of the learning rate (a head/body optimizer pair). */
+  bodyLearningRateFactor: number | undefined;
+}
+
+/** A pretrained model trains with a head/body optimizer pair; a model from scratch with one optimizer. */
+function optimizerFor(model: tf.LayersModel, kind: OptimizerKind, bodyLearningRateFactor: number | undefined): tf.Optimizer {
+  return bodyLearningRateFactor === undefined ? buildOptimizer(kind, 1e-3) : new DiscriminativeOptimizer(model, kind, bodyLearningRateFactor);
 }
 
 export interface TrainerOptions {
   checkpointRoot: string;
   backend: string;
+  /** Where the backend computes (trainer/backend.ts SelectedBackend.device). */
+  device?: string;
   events: EventFactory;
   emit: (events: AnyEvent[]) => Promise<void>;
   logger: Logger;
@@ -142,11 +153,15 @@ export class Trainer {
       await this.options.emit([this.ack(runId, p.commandId, 'duplicate')]);
       return;
     }
-    const taskSet = buildTaskSet(p.run);
+    const taskSet = buildTaskSet(runTaskSetConfig(p.run, this.options.checkpointRoot, runId));
     const base = new BatchSampler(taskSet, p.taskWeights, Random.fromSeed(p.samplerSeed), this.replayFor(runId, p));
     // Retraining lessons mix in the feedback pool's training part (trainer/feedback-mix.ts).
     const sampler = await withFeedback(base, p.feedback, (deployment) => feedbackPoolFile(this.options.checkpointRoot, runId, deployment), taskSet, this.options.logger);
     const state = await this.modelFor(runId, p, taskSet.encoding);
+    if (p.run.model.kind === 'pretrained') {
+      const unfrozen = applyStageFreezing(state.model, p.run.model, p.stage);
+      this.options.logger.info({ runId, lessonId: p.lessonId, stage: p.stage, unfrozenBodyLayers: unfrozen }, 'layers trained in this stage');
+    }
     try {
       await this.train(event, state, sampler, endId);
     } catch (e) {
@@ -177,9 +192,12 @@ export class Trainer {
     this.drop(runId);
     let state: RunModel;
     if (p.fromCheckpointId === null) {
-      const model = buildModel(p.run.model, encoding, p.run.seed);
-      state = { model, optimizer: buildOptimizer(p.run.optimizer.kind, 1e-3), optimizerKind: p.run.optimizer.kind, encoding, checkpointId: null };
-      this.options.logger.info({ runId, lessonId: p.lessonId, params: model.countParams() }, 'fresh model from the run seed');
+      const spec = p.run.model;
+      const model = spec.kind === 'pretrained' ? await buildPretrainedModel(spec, p.run.baseDir, encoding, p.run.seed) : buildModel(spec, encoding, p.run.seed);
+      const bodyLearningRateFactor = spec.kind === 'pretrained' ? spec.bodyLearningRateFactor : undefined;
+      const optimizer = optimizerFor(model, p.run.optimizer.kind, bodyLearningRateFactor);
+      state = { model, optimizer, optimizerKind: p.run.optimizer.kind, encoding, checkpointId: null, bodyLearningRateFactor };
+      this.options.logger.info({ runId, lessonId: p.lessonId, params: model.countParams(), kind: spec.kind }, spec.kind === 'pretrained' ? 'pretrained model loaded' : 'fresh model from the run seed');
     } else {
       state = await this.load(runId, p.fromCheckpointId, p.run.optimizer.kind);
       if (!sameEncoding(state.encoding, encoding)) {
@@ -200,10 +218,10 @@ export class Trainer {
     if (!checkpointExists(dir)) throw new CurriculumError('CUR_CHECKPOINT_MISSING', `checkpoint ${checkpointId} of run ${runId} not found at ${dir}`);
     const { model, meta } = await loadCheckpointModel(dir);
     const kind = optimizerKind ?? meta.optimizer;
-    const optimizer = buildOptimizer(kind, 1e-3);
+    const optimizer = optimizerFor(model, kind, meta.bodyLearningRateFactor);
     if (kind === meta.optimizer) await loadOptimizerState(dir, optimizer);
     this.options.logger.info({ runId, checkpointId, dir }, 'model loaded from checkpoint');
-    return { model, optimizer, optimizerKind: kind, encoding: meta.encoding, checkpointId };
+    return { model, optimizer, optimizerKind: kind, encoding: meta.encoding, checkpointId, bodyLearningRateFactor: meta.bodyLearningRateFactor };
   }
 
   private async train(event: EnvelopeOf<'lesson.start'>, state: RunModel, sampler: LessonSampler, endId: string): Promise<void> {
@@ -250,6 +268,7 @@ export class Trainer {
             gradientNorm: figures.gradientNorm,
             samplesPerSecond: windowSamples / seconds,
             backend: this.options.backend,
+            ...(this.options.device !== undefined ? { device: this.options.device } : {}),
           };
           await emit([events.make('trainer.metrics', runId, `${p.commandId}:metrics:${step}`, metrics)]);
           windowSamples = 0;
@@ -271,6 +290,7 @@ export class Trainer {
             lessonComplete: last,
             optimizer: state.optimizerKind,
             encoding: state.encoding,
+            ...(state.bodyLearningRateFactor !== undefined ? { bodyLearningRateFactor: state.bodyLearningRateFactor } : {}),
           };
           await saveCheckpoint(dir, meta, state.model, state.optimizer, {
             samplerSeed: p.samplerSeed,

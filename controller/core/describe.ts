@@ -2,7 +2,13 @@
 import type { Decision } from '../../schemas/events.ts';
 import { clMetrics } from './cl-metrics.ts';
 import { stateName, topLevelState } from './machine.ts';
-import type { MasteredTask, RunSnapshot } from './snapshot.ts';
+import type { GatedCheckpoint, MasteredTask, RunSnapshot } from './snapshot.ts';
+import { bestGatedCheckpoint } from './policies/regression.ts';
+
+function bestModel(gated: readonly GatedCheckpoint[]): RunView['models']['best'] {
+  const best = bestGatedCheckpoint(gated);
+  return best ? { checkpointId: best.checkpointId, step: best.step, stageIndex: best.stageIndex, score: best.score } : null;
+}
 
 export interface RunView {
   runId: string;
@@ -43,6 +49,11 @@ export interface RunView {
   trainedSteps: number;
   lessons: number;
   failureReason: string | null;
+  /** Checkpoints a run exports as its models: the best that met every gate, and the latest. */
+  models: {
+    best: { checkpointId: string; step: number; stageIndex: number; score: number } | null;
+    final: { checkpointId: string; step: number } | null;
+  };
   /** The continual phase (null when the spec does not enable it). */
   continual: {
     deploymentId: string;
@@ -95,6 +106,7 @@ export function describeRun(snapshot: RunSnapshot): RunView {
     trainedSteps: data.trainedSteps,
     lessons: data.lessons,
     failureReason: data.failureReason,
+    models: { best: bestModel(data.gated), final: data.lastCheckpoint ? { checkpointId: data.lastCheckpoint.checkpointId, step: data.lastCheckpoint.step } : null },
     continual: spec.continual.enabled
       ? {
           deploymentId: spec.continual.deploymentId,

@@ -6,14 +6,14 @@
 // in the outbox, which is relayed again at start-up. Commands carry deterministic ids, so a
 // relayed duplicate is applied once by its executor.
 import type { Logger } from 'pino';
-import { applyEvent, createRun, describeRun, restoreSnapshot, type CoreResult, type RunSnapshot, type RunView } from '../core/index.ts';
+import { applyEvent, createRun, describeRun, restoreSnapshot, stateName, validOperatorActions, type CoreResult, type RunSnapshot, type RunView } from '../core/index.ts';
 import type { EventBus, Delivery, Subscription, DeadLetter } from '../../transport/bus.ts';
 import type { CommitOutcome, RunStore, SourcePosition } from '../../store/run-store.ts';
 import { offsetIsAbove, offsetKey } from '../../store/run-store.ts';
 import { CONTROLLER_INPUT_TOPICS } from '../../schemas/topics.ts';
 import type { AnyEvent, Decision, EnvelopeOf, OperatorAction } from '../../schemas/events.ts';
 import { makeEvent } from '../../schemas/envelope.ts';
-import { CurriculumError, isCurriculumError } from '../../schemas/errors.ts';
+import { ActionInvalidError, CurriculumError, isCurriculumError } from '../../schemas/errors.ts';
 import { SpecCache } from './spec-cache.ts';
 
 /** What the store holds per run: the core snapshot plus the commands still awaiting a result. */
@@ -178,7 +178,13 @@ export class ControllerService {
   }
 
   async act(runId: string, action: OperatorAction, extra: { checkpointId?: string; note?: string; requestedBy?: string } = {}): Promise<void> {
-    if (!(await this.loadRun(runId))) throw new CurriculumError('CUR_RUN_UNKNOWN', `no run ${runId}`);
+    const run = await this.loadRun(runId);
+    if (!run) throw new CurriculumError('CUR_RUN_UNKNOWN', `no run ${runId}`);
+    // Refused here so the operator hears it; the core would only ignore it. (A state change
+    // already in the log can still make an accepted action moot: the core then ignores it.)
+    const machine = run.stored.core.machine;
+    const valid = validOperatorActions(machine);
+    if (!valid.includes(action)) throw new ActionInvalidError(runId, action, stateName(machine.value), valid);
     await this.options.bus.publish([this.originate('operator.command', runId, { action, ...extra })]);
   }
 

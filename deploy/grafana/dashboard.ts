@@ -173,7 +173,7 @@ export function buildDashboard(): Dashboard {
       q(quantile(0.5, 'curriculum_trainer_lesson_duration_seconds'), 'p50'),
       q(quantile(0.95, 'curriculum_trainer_lesson_duration_seconds'), 'p95'),
     ]))
-    .withPanel(stat('Backend', 'TensorFlow.js backend in use by each trainer.', 'none', [q('count by (backend, version) (curriculum_trainer_backend_info)', '{{backend}} {{version}}')], 24))
+    .withPanel(stat('Backend', 'TensorFlow.js backend and device in use by each trainer.', 'none', [q('count by (backend, device, version) (curriculum_trainer_backend_info)', '{{backend}} on {{device}} {{version}}')], 24))
 
     .withRow(new RowBuilder('Evaluator'))
     .withPanel(series('Evaluation duration by suite', '95th percentile duration of one suite evaluation.', 's', [q(quantile(0.95, 'curriculum_evaluation_duration_seconds', 'suite'), '{{suite}} p95')]))

@@ -35,8 +35,8 @@ test('Prometheus scrapes a live embedded run; promtool accepts it; the dashboard
       onCommitLatency: (s) => http?.metrics.onCommitLatency(s),
     },
     onEvent: (e) => http?.observe(e),
-    onStarted: async ({ controller, backend, runDir }) => {
-      http = await startRunHttp({ controller, port: 0, logger, backend, runDir });
+    onStarted: async ({ controller, backend, device, version, runDir }) => {
+      http = await startRunHttp({ controller, port: 0, logger, backend, device, version, runDir });
     },
   });
   assert.ok(http);
@@ -54,6 +54,7 @@ test('Prometheus scrapes a live embedded run; promtool accepts it; the dashboard
   const exposition = await (await fetch(`http://${http.address}/metrics`)).text();
   const check = spawnSync(promtool, ['check', 'metrics'], { input: exposition, encoding: 'utf8' });
   assert.equal(check.status, 0, `promtool check metrics:\n${check.stdout}${check.stderr}`);
+  assert.match(exposition, /^curriculum_trainer_backend_info\{backend="wasm",device="CPU \(wasm SIMD, 1 thread\)",version="\d+\.\d+\.\d+"\} 1$/m);
 
   const live = new Set<string>();
   for (const m of exposition.matchAll(/^# TYPE (\S+) (\S+)$/gm)) {
