@@ -11,6 +11,7 @@ const COMMANDS: Record<string, { summary: string; load: () => Promise<Command> }
   trainer: { summary: 'run the trainer service (Kafka)', load: async () => (await import('./services.ts')).trainerCommand },
   evaluator: { summary: 'run the evaluator service (Kafka)', load: async () => (await import('./services.ts')).evaluatorCommand },
   action: { summary: 'an operator action on a run of a running controller: action RUN_ID ACTION', load: async () => (await import('./action.ts')).actionCommand },
+  score: { summary: 'add a trained model\'s loss to every row of a JSONL file (difficulty buckets by loss)', load: async () => (await import('./score.ts')).scoreCommand },
   feedback: { summary: 'send production feedback: feedback send FILE.jsonl', load: async () => (await import('./feedback.ts')).feedbackCommand },
 };
 

@@ -4,7 +4,7 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Registry } from 'prom-client';
 import type { Logger } from 'pino';
-import type { ControllerService } from '../controller/runtime/controller-service.ts';
+import type { ControllerHooks, ControllerService } from '../controller/runtime/controller-service.ts';
 import { controlPlaneFor } from '../controller/runtime/control-plane.ts';
 import { metricsHooks } from '../controller/runtime/metrics-hooks.ts';
 import { buildHttpServer } from '../observability/http-server.ts';
@@ -16,26 +16,60 @@ import { CurriculumError } from '../schemas/errors.ts';
 /** The generated operator token of an embedded run, in its run folder (mode 0600). */
 export const OPERATOR_TOKEN_FILE = 'operator-token';
 
+/**
+ * The metrics of an embedded run: created before the run starts, so the controller's hooks are
+ * wired from its first event (the same metricsHooks as the distributed controller), whether or
+ * not HTTP is served.
+ */
+export interface RunTelemetry {
+  registry: Registry;
+  /** Pass as (or chain into) runEmbedded's hooks. */
+  hooks: ControllerHooks;
+  /** Feeds trainer and evaluator metrics from the run's events (runEmbedded's onEvent). */
+  observe(event: AnyEvent): void;
+  /** The trainer's backend, its device and the TF.js version, for curriculum_trainer_backend_info. */
+  setBackend(backend: string, device?: string, version?: string): void;
+}
+
+export function createRunTelemetry(): RunTelemetry {
+  const registry = new Registry();
+  registerProcessMetrics(registry);
+  const controllerMetrics = createControllerMetrics(registry);
+  const trainerMetrics = createTrainerMetrics(registry);
+  const evaluatorMetrics = createEvaluatorMetrics(registry);
+  return {
+    registry,
+    hooks: metricsHooks(controllerMetrics),
+    observe(event) {
+      observeTrainerEvent(trainerMetrics, event);
+      observeEvaluatorEvent(evaluatorMetrics, event);
+    },
+    setBackend: (backend, device, version) => trainerMetrics.setBackend(backend, version ?? '', device),
+  };
+}
+
 export interface RunHttp {
   address: string;
   /** Operator token: from CURRICULUM_API_TOKEN, or generated for this run into a file only its owner reads. */
   token: string;
   /** Where the token is, for the terminal: the token itself is never printed. */
   tokenWhere: string;
-  metrics: ReturnType<typeof metricsHooks>;
-  /** Feeds trainer and evaluator metrics from the run's events. */
-  observe(event: AnyEvent): void;
-  registry: Registry;
   close(): Promise<void>;
 }
 
-export async function startRunHttp(options: { controller: ControllerService; port: number; logger: Logger; backend: string; runDir: string; device?: string; version?: string; host?: string }): Promise<RunHttp> {
-  const registry = new Registry();
-  registerProcessMetrics(registry);
-  const controllerMetrics = createControllerMetrics(registry);
-  const trainerMetrics = createTrainerMetrics(registry);
-  trainerMetrics.setBackend(options.backend, options.version ?? '', options.device);
-  const evaluatorMetrics = createEvaluatorMetrics(registry);
+export async function startRunHttp(options: {
+  controller: ControllerService;
+  telemetry: RunTelemetry;
+  port: number;
+  logger: Logger;
+  backend: string;
+  device?: string;
+  version?: string;
+  runDir: string;
+  host?: string;
+}): Promise<RunHttp> {
+  const { registry } = options.telemetry;
+  options.telemetry.setBackend(options.backend, options.device, options.version);
   const fromEnv = process.env.CURRICULUM_API_TOKEN;
   const token = fromEnv ?? randomBytes(24).toString('base64url');
   const tokenFile = join(options.runDir, OPERATOR_TOKEN_FILE);
@@ -66,12 +100,6 @@ export async function startRunHttp(options: { controller: ControllerService; por
     address: `${host}:${port}`,
     token,
     tokenWhere,
-    metrics: metricsHooks(controllerMetrics),
-    observe(event) {
-      observeTrainerEvent(trainerMetrics, event);
-      observeEvaluatorEvent(evaluatorMetrics, event);
-    },
-    registry,
     close: async () => {
       await server.close();
     },

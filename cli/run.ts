@@ -1,12 +1,15 @@
 // `curriculum run SPEC` / `curriculum run --resume RUN_DIR`: the embedded default.
 import { parseArgs } from 'node:util';
 import { mkdirSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import pino from 'pino';
 import { runEmbedded, type BackendName } from '../embedded/run-embedded.ts';
 import { LiveView } from './live-view.ts';
-import { startRunHttp, type RunHttp } from './run-http.ts';
-import { loadSpecFile } from '../schemas/spec-loader.ts';
+import { BASELINES, runBaseline, type BaselineName } from './baseline.ts';
+import { createRunTelemetry, startRunHttp, type RunHttp } from './run-http.ts';
+import { chainHooks } from '../controller/runtime/metrics-hooks.ts';
+import { loadSpecFile, parseSpecText } from '../schemas/spec-loader.ts';
+import { readFileSync } from 'node:fs';
 import { readResumableRunDir } from '../embedded/resumable-run.ts';
 
 const HELP = `usage: curriculum run SPEC.yaml [options]
@@ -24,6 +27,8 @@ options:
   --log-level LEVEL   trace | debug | info | warn | error (default info); logs go to RUNS_DIR/curriculum.log
                       (one file for every run; each line names its runId); debug also prints stack traces
   --plain             plain log lines instead of the live view, even on a terminal
+  --baseline uniform  then train the same model, tasks, seed and budget by uniform sampling, and
+                      report the samples each needed to reach the last stage's gates (their ratio)
 `;
 
 const BACKENDS = ['auto', 'tensorflow-gpu', 'tensorflow', 'wasm', 'cpu'] as const;
@@ -42,6 +47,7 @@ export async function runCommand(argv: string[]): Promise<number> {
       backend: { type: 'string' },
       'log-level': { type: 'string', default: 'info' },
       plain: { type: 'boolean', default: false },
+      baseline: { type: 'string' },
     },
   });
   if (values.help || (positionals.length === 0 && !values.resume)) {
@@ -56,6 +62,15 @@ export async function runCommand(argv: string[]): Promise<number> {
   const port = Number(values.port);
   if (!Number.isInteger(port) || port < 0 || port > 65535) {
     console.error(`--port: expected a port number, found "${values.port}"`);
+    return 2;
+  }
+  const baseline = values.baseline;
+  if (baseline !== undefined && !(BASELINES as readonly string[]).includes(baseline)) {
+    console.error(`--baseline: unknown baseline "${baseline}" (expected one of ${BASELINES.join(', ')})`);
+    return 2;
+  }
+  if (baseline !== undefined && values.resume) {
+    console.error('--baseline: compares a new run with its baseline; it does not combine with --resume');
     return 2;
   }
   const levels = ['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'];
@@ -87,6 +102,7 @@ export async function runCommand(argv: string[]): Promise<number> {
   process.on('SIGTERM', onSigint);
 
   let http: RunHttp | undefined;
+  const telemetry = createRunTelemetry();
   try {
     const result = await runEmbedded({
       ...(values.resume ? { resumeDir: values.resume } : { specFile: positionals[0] as string }),
@@ -97,15 +113,11 @@ export async function runCommand(argv: string[]): Promise<number> {
       signal: abort.signal,
       onEvent: (e) => {
         view.onEvent(e);
-        http?.observe(e);
+        telemetry.observe(e);
       },
-      hooks: {
-        onTransition: (v) => view.onView(v),
-        onOutcome: (runId, type, outcome, latency) => http?.metrics.onOutcome(runId, type, outcome, latency),
-        onCommitLatency: (s) => http?.metrics.onCommitLatency(s),
-      },
+      hooks: chainHooks({ onTransition: (v) => view.onView(v) }, telemetry.hooks),
       onStarted: async ({ controller, runDir, runId, backend: used, device, version }) => {
-        if (!values['no-http']) http = await startRunHttp({ controller, port, logger, backend: used, device, version, runDir });
+        if (!values['no-http']) http = await startRunHttp({ controller, telemetry, port, logger, backend: used, device, version, runDir });
         const address = http ? `http://${http.address}` : '';
         process.stdout.write(`run ${runId} -> ${runDir}\n${address ? `metrics and API on ${address}/metrics  ${address}/api/runs  (operator token: ${http?.tokenWhere ?? ''})\n` : ''}logs: ${logFile}\n`);
         const v = await controller.view(runId);
@@ -133,7 +145,26 @@ export async function runCommand(argv: string[]): Promise<number> {
         '',
       ].join('\n'),
     );
-    return v.state === 'failed' ? 1 : 0;
+    if (v.state === 'failed' || baseline === undefined) return v.state === 'failed' ? 1 : 0;
+    const compared = await runBaseline({
+      baseline: baseline as BaselineName,
+      spec,
+      baseDir: dirname(resolve(positionals[0] as string)),
+      runDir: result.runDir,
+      runId: result.runId,
+      runsDir,
+      logger,
+      ...(backend ? { backend: backend as BackendName } : {}),
+      signal: abort.signal,
+      out: process.stdout,
+      interactive,
+    });
+    if (compared.outcome === 'interrupted') {
+      process.stdout.write(`\nthe uniform baseline was interrupted; the curriculum run is complete in ${result.runDir}\n`);
+      return 130;
+    }
+    process.stdout.write(`\nagainst uniform sampling: ${compared.sentence}\nreport: ${join(result.runDir, 'report.html')}\n`);
+    return 0;
   } finally {
     process.off('SIGINT', onSigint);
     process.off('SIGTERM', onSigint);

@@ -2,7 +2,6 @@
 import { parseArgs } from 'node:util';
 import { loadSpecFile } from '../schemas/spec-loader.ts';
 import { isCurriculumError } from '../schemas/errors.ts';
-import { formatCount } from '../report/format.ts';
 import { checkSpecFiles } from '../schemas/spec-files.ts';
 import { modelFileErrors, type TaskInput } from '../schemas/model-files.ts';
 import type { ResolvedSpec } from '../schemas/spec.ts';
@@ -20,6 +19,7 @@ function taskInputOf(spec: ResolvedSpec, baseDir: string): TaskInput | undefined
     throw e;
   }
 }
+import { formatCount } from '../report/format.ts';
 
 export async function validateCommand(argv: string[]): Promise<number> {
   const { positionals, values } = parseArgs({ args: argv, allowPositionals: true, options: { help: { type: 'boolean', short: 'h' } } });

@@ -17,9 +17,9 @@ import { startEvaluatorService } from '../evaluator/service.ts';
 import { RunRecorder, RUN_FILES } from './run-recorder.ts';
 import { writeRunSummary } from './run-summary-writer.ts';
 import { watchFeedbackInbox } from './feedback-inbox.ts';
-import { neverStarted, readResumableRunDir, type ResumableRunDir } from './resumable-run.ts';
 import { describeInputs, exportRunModels } from '../trainer/export-model.ts';
 import { buildTaskSet } from '../tasks/registry.ts';
+import { neverStarted, readResumableRunDir, type ResumableRunDir } from './resumable-run.ts';
 
 export type BackendName = 'auto' | 'tensorflow-gpu' | 'tensorflow' | 'wasm' | 'cpu';
 
@@ -96,6 +96,7 @@ export async function runEmbedded(options: EmbeddedRunOptions): Promise<Embedded
       logger: options.logger,
       clock,
       defaultBaseDir: runDir,
+      checkpointRoot,
       hooks: {
         ...options.hooks,
         onTransition(view, result, cause) {

@@ -22,6 +22,29 @@ export const IDLE_RUN_STATES = ['paused'] as const;
 export type EventOutcome = 'applied' | 'duplicate' | 'stale' | 'invalid';
 export const EVENT_OUTCOMES: readonly EventOutcome[] = ['applied', 'duplicate', 'stale', 'invalid'];
 
+/**
+ * Families only a distributed (Kafka) deployment can move: an embedded run has no consumer group
+ * (no committed offsets, no lag) and no kafkajs consumer to crash. The dashboard's panels on them
+ * say so, and the live embedded scrape test leaves them out.
+ */
+export const KAFKA_ONLY_METRICS: readonly string[] = ['curriculum_consumer_lag_messages', 'curriculum_consumer_crashes_total'];
+
+/**
+ * Labelled counters of things a healthy run may never do (a revert, an early stop, a service
+ * error): a labelled Prometheus counter has no series before its first increment, so a live
+ * scrape of such a run declares them (# TYPE) without a sample.
+ */
+export const ON_OCCURRENCE_METRICS: readonly string[] = [
+  'curriculum_reverts_total',
+  'curriculum_early_stops_total',
+  'curriculum_reviews_total',
+  'curriculum_rejections_total',
+  'curriculum_feedback_total',
+  'curriculum_dlq_messages_total',
+  'curriculum_trainer_errors_total',
+  'curriculum_evaluator_errors_total',
+];
+
 export type FeedbackOutcome = 'accepted' | 'duplicate' | 'invalid';
 
 const LABEL_RE = /^[A-Za-z0-9][A-Za-z0-9._:/-]{0,79}$/;

@@ -49,7 +49,7 @@ export function samplesAtEachLine(metrics: RunData['metrics']): { perLine: numbe
   const ledger = new SamplesLedger();
   const perLine = metrics.map((m) => {
     ledger.add(m);
-    return ledger.at(m.payload.branch, m.payload.step);
+    return ledger.at(m.payload.step, m.payload.branch);
   });
   return { perLine, total: ledger.consumed };
 }

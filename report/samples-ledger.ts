@@ -4,32 +4,25 @@
 // "everything so far" put every milestone one window high (step 240 showed step 260's count).
 import type { AnyEvent } from '../schemas/events.ts';
 
-/** (branch, step, samples) of one trainer.metrics window. */
-export type SamplesWindow = readonly [branch: number, step: number, samples: number];
-
-/**
- * Samples consumed up to an evaluated checkpoint (branch, step): every window of an earlier
- * branch (abandoned by a revert, still paid for) and those of its own branch up to its step,
- * never a window the trainer published after the checkpoint.
- */
-export function consumedUpTo(windows: ReadonlyArray<SamplesWindow>, branch: number, step: number): number {
-  let total = 0;
-  for (const [b, s, n] of windows) if (b < branch || (b === branch && s <= step)) total += n;
-  return total;
+interface Window {
+  branch: number;
+  step: number;
+  samples: number;
 }
 
 export class SamplesLedger {
   private total = 0;
-  private readonly windows: SamplesWindow[] = [];
+  /** Every trainer.metrics window, in arrival order (every branch counts). */
+  private readonly windows: Window[] = [];
 
   /** Feed every event in arrival order; only trainer.metrics count. */
   add(event: Pick<AnyEvent, 'type' | 'payload'>): void {
     if (event.type !== 'trainer.metrics') return;
-    const payload = event.payload as { branch: number; step: number; tasks: Record<string, { samples: number }> };
-    let n = 0;
-    for (const t of Object.values(payload.tasks)) n += t.samples;
-    this.total += n;
-    this.windows.push([payload.branch, payload.step, n]);
+    const payload = event.payload as { step: number; branch?: number; tasks: Record<string, { samples: number }> };
+    let samples = 0;
+    for (const t of Object.values(payload.tasks)) samples += t.samples;
+    this.total += samples;
+    this.windows.push({ branch: payload.branch ?? 0, step: payload.step, samples });
   }
 
   /** Everything consumed so far, on every branch. */
@@ -37,8 +30,14 @@ export class SamplesLedger {
     return this.total;
   }
 
-  /** Samples behind the checkpoint at (branch, step), from the windows seen so far. */
-  at(branch: number, step: number): number {
-    return consumedUpTo(this.windows, branch, step);
+  /**
+   * Samples consumed when training reached the checkpoint at (`branch`, `step`): every window of
+   * an earlier branch (abandoned by a revert, still paid for) and those of its own branch up to
+   * its step, never a window of the lesson that was already running when it was evaluated.
+   */
+  at(step: number, branch = 0): number {
+    let total = 0;
+    for (const w of this.windows) if (w.branch < branch || (w.branch === branch && w.step <= step)) total += w.samples;
+    return total;
   }
 }

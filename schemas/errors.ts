@@ -44,6 +44,10 @@ export const ERROR_CODES = {
   },
   CUR_BACKEND_UNAVAILABLE: { status: 500, doc: 'The requested TensorFlow.js backend is not installed or found no device.' },
   CUR_FEEDBACK_INVALID: { status: 400, doc: 'A feedback row failed the feedback schema.' },
+  CUR_FEEDBACK_REFUSED: {
+    status: 422,
+    doc: "A valid feedback row cannot apply to the run it was sent to: another deployment, an input no task of the run encodes, or a label outside the task's classes. It is never pooled nor counted (the bus dead-letters it with the reason).",
+  },
   CUR_REQUEST_INVALID: { status: 400, doc: 'An HTTP request body, parameter or header failed validation; each detail names the field.' },
   CUR_ROUTE_UNKNOWN: { status: 404, doc: 'No HTTP route with that method and path.' },
   CUR_INTERNAL: { status: 500, doc: 'An unexpected server error; the log has the details under the request id.' },

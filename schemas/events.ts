@@ -128,6 +128,16 @@ export const FeedbackSelection = Type.Object(
 );
 export type FeedbackSelection = Static<typeof FeedbackSelection>;
 
+/**
+ * The feedback pool's answer for one delivered feedback event (not a bus event: the controller's
+ * runtime asks the pool and hands this to the pure core with the event): the delivery's position
+ * in the pool, and for a repeat the item it repeats and how the pool recognised it.
+ */
+export interface PoolVerdict {
+  seq: number;
+  repeatOf?: { feedbackId: string; by: 'id' | 'content' };
+}
+
 export const StartLessonPayload = Type.Object(
   {
     commandId: Id('deterministic command id; executors apply each id once'),

@@ -6,6 +6,7 @@ import { dirname, resolve } from 'node:path';
 import { isNode, LineCounter, parseDocument, type Document } from 'yaml';
 import { Value } from '@sinclair/typebox/value';
 import { CurriculumSpec, DEFAULTED_SECTIONS, type CurriculumSpecInput, type ResolvedSpec } from './spec.ts';
+import { checkBuckets, expandBuckets } from './difficulty-buckets.ts';
 import { checkValue, describeValue, formatFieldError, type FieldError } from './validate.ts';
 import { CurriculumError } from './errors.ts';
 import { checkTextReferences, modalityOf } from './text.ts';
@@ -52,7 +53,7 @@ export function parseSpecText(text: string, label: string): ResolvedSpec {
       cause: errors,
     });
   }
-  return resolveDefaults(value as CurriculumSpecInput);
+  return expandBuckets(resolveDefaults(value as CurriculumSpecInput));
 }
 
 /** Validates a spec that arrived as data (for example in a run.start event). */
@@ -66,7 +67,7 @@ export function parseSpecValue(value: unknown, label: string): ResolvedSpec {
       { cause: errors },
     );
   }
-  return resolveDefaults(value as CurriculumSpecInput);
+  return expandBuckets(resolveDefaults(value as CurriculumSpecInput));
 }
 
 /** Every problem of a spec value: schema errors first, then cross-references (only when the shape is right). */
@@ -79,7 +80,9 @@ export function validateSpecValue(value: unknown): FieldError[] {
   const resolved = resolveDefaults(value as CurriculumSpecInput);
   const schemaErrors = checkValue(CurriculumSpec, resolved);
   if (schemaErrors.length > 0) return schemaErrors;
-  return checkReferences(resolved);
+  // Bucketed tasks are checked as the user wrote them, so every path points into their file;
+  // the loader expands them into tasks and stages only once the spec is valid.
+  return [...checkBuckets(resolved), ...checkReferences(resolved)];
 }
 
 export function resolveDefaults(input: CurriculumSpecInput): ResolvedSpec {

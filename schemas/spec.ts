@@ -5,6 +5,7 @@ import { BACKEND_NAMES, LearningRateSchedule, LiteralUnion, SuiteName } from './
 import { SpamAssassinGenerator, TextClassifierModel, TokenizerSpec } from './text.ts';
 import { StageMix } from './mixing.ts';
 import { SparseParityGenerator } from './task-families.ts';
+import { DifficultyBuckets } from './difficulty-buckets.ts';
 
 const Obj = <T extends Parameters<typeof Type.Object>[0]>(props: T, description?: string) =>
   Type.Object(props, { additionalProperties: false, ...(description ? { description } : {}) });
@@ -58,6 +59,7 @@ export const TaskSpec = Obj({
   categories: Type.Optional(Type.Array(Type.String({ minLength: 1 }), { description: 'category names tracked for fairness' })),
   noise: Type.Optional(NoiseOptions),
   rationale: Type.Optional(Type.String({ description: 'why this task is in the curriculum (shown in the report)' })),
+  buckets: Type.Optional(DifficultyBuckets),
 });
 export type TaskSpec = Static<typeof TaskSpec>;
 

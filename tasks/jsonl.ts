@@ -25,6 +25,8 @@ export interface JsonlRow {
   input: string | number[];
   label: string;
   category: string;
+  /** Fields besides input, label and category that a reader asked for (a difficulty measure), unvalidated. */
+  extra?: Readonly<Record<string, unknown>>;
 }
 
 export interface JsonlDataset {
@@ -41,10 +43,13 @@ export interface JsonlDataset {
 export interface JsonlParseOptions {
   /** The run tokenizes text: every input must be a string, of any length. */
   tokenized?: boolean;
+  /** Fields allowed besides input, label and category, kept raw in `row.extra` (difficulty buckets read them). */
+  extraFields?: readonly string[];
 }
 
 /** Parses and validates JSONL text; throws CUR_DATASET_ROW naming every bad line and field. */
 export function parseJsonl(text: string, file: string, options: JsonlParseOptions = {}): JsonlDataset {
+  const extraFields = options.extraFields ?? [];
   const rows: JsonlRow[] = [];
   const errors: string[] = [];
   let kind: 'text' | 'vector' | undefined;
@@ -68,8 +73,8 @@ export function parseJsonl(text: string, file: string, options: JsonlParseOption
     const row = value as Record<string, unknown>;
     let ok = true;
     for (const key of Object.keys(row)) {
-      if (!ROW_FIELDS.has(key)) {
-        fail(line, key, 'unknown field (allowed: input, label, category)');
+      if (!ROW_FIELDS.has(key) && !extraFields.includes(key)) {
+        fail(line, key, `unknown field (allowed: ${['input', 'label', 'category', ...extraFields].join(', ')})`);
         ok = false;
       }
     }
@@ -114,6 +119,7 @@ export function parseJsonl(text: string, file: string, options: JsonlParseOption
         input: input as string | number[],
         label: String(label),
         category: (category as string | undefined) ?? 'uncategorized',
+        ...(extraFields.length > 0 ? { extra: Object.fromEntries(extraFields.map((f) => [f, row[f]])) } : {}),
       });
     }
   });
@@ -140,7 +146,7 @@ const datasets = new Map<string, JsonlDataset>();
 /** Reads a dataset once per process (trainer and evaluator in one process share it). */
 export function loadJsonl(path: string, baseDir: string, options: JsonlParseOptions = {}): JsonlDataset {
   const file = resolve(baseDir, path);
-  const key = `${options.tokenized ? 'tokenized' : 'plain'}:${file}`;
+  const key = [options.tokenized ? 'tokenized' : 'plain', file, ...(options.extraFields ?? [])].join('\0');
   const known = datasets.get(key);
   if (known) return known;
   let text: string;

@@ -6,6 +6,7 @@ import type { SuiteName } from '../schemas/common.ts';
 import { CurriculumError } from '../schemas/errors.ts';
 import { AdditionTask } from './addition.ts';
 import { JsonlTask, loadJsonl, splitRows, type JsonlDataset } from './jsonl.ts';
+import { bucketRows, measureFields } from './difficulty-buckets.ts';
 import { PermutedDigitsTask } from './permuted-digits.ts';
 import { SparseParityTask } from './sparse-parity.ts';
 import { hashSeed } from './random.ts';
@@ -42,7 +43,7 @@ export function runTaskSetConfig(run: TaskSetConfig, checkpointRoot: string, run
 function textRows(spec: TaskSpec, config: TaskSetConfig): JsonlDataset | undefined {
   const g = spec.generator;
   if (g.kind === 'spam-assassin') return loadSpamAssassin(g);
-  if (g.kind === 'jsonl') return loadJsonl(g.path, config.baseDir, { tokenized: config.tokenizer !== undefined });
+  if (g.kind === 'jsonl') return loadJsonl(g.path, config.baseDir, { tokenized: config.tokenizer !== undefined, extraFields: measureFields(spec.buckets?.by) });
   return undefined;
 }
 
@@ -94,8 +95,12 @@ export function buildTask(spec: TaskSpec, config: TaskSetConfig, tokenizer?: Tok
     case 'sparse-parity':
       return new SparseParityTask(spec.id, { bits: g.bits, relevant: g.relevant, width: parityWidth(config.tasks) }, spec.noise);
     case 'jsonl':
-    case 'spam-assassin':
-      return new JsonlTask(spec.id, textRows(spec, config) as JsonlDataset, { heldoutFraction: heldoutFractionOf(spec), runSeed: config.seed }, spec.noise, tokenizer);
+    case 'spam-assassin': {
+      const dataset = textRows(spec, config) as JsonlDataset;
+      const index = spec.buckets?.index;
+      const rows = spec.buckets && index !== undefined ? bucketRows(dataset, { ...spec.buckets, index }, spec.id) : dataset;
+      return new JsonlTask(spec.id, rows, { heldoutFraction: heldoutFractionOf(spec), runSeed: config.seed }, spec.noise, tokenizer);
+    }
   }
 }
 

@@ -106,23 +106,6 @@ async function activate(name: string): Promise<boolean> {
   }
 }
 
-/**
- * Emscripten's Node glue in the wasm backend adds process-wide handlers that rethrow any
- * uncaught error from inside its minified bundle: Node then prints that 39 KB source line
- * above the real error and exits 7. How a process reports its own errors is the CLI's job,
- * so whatever handlers `init` adds are removed again.
- */
-async function withoutAddedProcessHandlers<T>(init: () => Promise<T>): Promise<T> {
-  const uncaught = new Set(process.listeners('uncaughtException'));
-  const unhandled = new Set(process.listeners('unhandledRejection'));
-  try {
-    return await init();
-  } finally {
-    for (const l of process.listeners('uncaughtException')) if (!uncaught.has(l)) process.off('uncaughtException', l);
-    for (const l of process.listeners('unhandledRejection')) if (!unhandled.has(l)) process.off('unhandledRejection', l);
-  }
-}
-
 async function tryNative(choice: NativeName): Promise<Attempt> {
   if (choice === 'tensorflow-gpu' && !gpuVisible()) return { ok: false, missing: 'no NVIDIA device is visible (/dev/nvidia0)' };
   // Both bindings register the backend name `tensorflow`: once one has, the other cannot.
@@ -138,6 +121,23 @@ async function tryNative(choice: NativeName): Promise<Attempt> {
     return { ok: true, device: `GPU:0${model ? ` (${model})` : ''}` };
   }
   return { ok: true, device: onGpu ? 'GPU:0' : `CPU (TensorFlow, ${availableParallelism()} threads)` };
+}
+
+/**
+ * Emscripten's Node glue in the wasm backend adds process-wide handlers that rethrow any
+ * uncaught error from inside its minified bundle: Node then prints that 39 KB source line
+ * above the real error and exits 7. How a process reports its own errors is the CLI's job,
+ * so whatever handlers `init` adds are removed again.
+ */
+async function withoutAddedProcessHandlers<T>(init: () => Promise<T>): Promise<T> {
+  const uncaught = new Set(process.listeners('uncaughtException'));
+  const unhandled = new Set(process.listeners('unhandledRejection'));
+  try {
+    return await init();
+  } finally {
+    for (const l of process.listeners('uncaughtException')) if (!uncaught.has(l)) process.off('uncaughtException', l);
+    for (const l of process.listeners('unhandledRejection')) if (!unhandled.has(l)) process.off('unhandledRejection', l);
+  }
 }
 
 async function tryBackend(choice: Exclude<BackendName, 'auto'>): Promise<Attempt> {

@@ -6,7 +6,6 @@ import { TOPICS } from '../schemas/topics.ts';
 import { selectBackend, type BackendName, type SelectedBackend } from './backend.ts';
 import { EventFactory } from './envelopes.ts';
 import { Trainer } from './trainer.ts';
-import { startFeedbackIntake, type FeedbackIntakeOptions } from './feedback-intake.ts';
 
 export interface TrainerService extends SelectedBackend {
   stop(): Promise<void>;
@@ -19,11 +18,6 @@ export interface TrainerServiceOptions {
   logger: Logger;
   backend?: BackendName;
   groupId?: string;
-  /** The feedback intake (pool writer) runs with the trainer unless this is false. */
-  feedbackIntake?: boolean;
-  /** Consumer group of the intake (default: the trainer's group id + '-feedback'). */
-  feedbackGroupId?: string;
-  onFeedback?: FeedbackIntakeOptions['onOutcome'];
 }
 
 export async function startTrainerService(options: TrainerServiceOptions): Promise<TrainerService> {
@@ -43,27 +37,11 @@ export async function startTrainerService(options: TrainerServiceOptions): Promi
     topics: [TOPICS.commands],
     handle: async ({ event }) => trainer.handle(event),
   });
-  // Not awaited: joining one more consumer group must not delay the trainer's own start; the
-  // intake reads its topic from the beginning of what its group has not committed, so nothing is missed.
-  const intake =
-    options.feedbackIntake === false
-      ? undefined
-      : startFeedbackIntake({
-          bus: options.bus,
-          checkpointRoot: options.checkpointRoot,
-          logger,
-          groupId: options.feedbackGroupId ?? `${options.groupId ?? 'curriculum-trainer'}-feedback`,
-          ...(options.onFeedback ? { onOutcome: options.onFeedback } : {}),
-        }).catch((e: unknown) => {
-          logger.error({ err: e }, 'feedback intake failed to start; feedback is not pooled');
-          return undefined;
-        });
   logger.info({ backend, device, checkpointRoot: options.checkpointRoot }, 'trainer service started');
   return {
     ...selected,
     stop: async () => {
       await subscription.stop();
-      await (await intake)?.stop();
       trainer.dispose();
       logger.info('trainer service stopped');
     },

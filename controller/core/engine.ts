@@ -121,6 +121,7 @@ function runEffect(d: Draft, effect: Effect, details: VerdictDetails): void {
         deployedHeldout: { ...d.data.heldout },
         feedbackSinceRetrain: 0,
         errorsSinceRetrain: 0,
+        ...(d.data.continual.repeatedSinceRetrain !== undefined ? { repeatedSinceRetrain: 0 } : {}),
         lastDriftCheckAt: d.data.continual.feedbackTotal,
       };
       d.data.inFlight = null;
