@@ -21,7 +21,7 @@
 //
 // "Samples" are training examples consumed (the sum of trainer.metrics samples), so steps spent
 // on a branch that was later reverted, and review lessons, count against the strategy. An
-// evaluation's count is what was consumed up to its checkpoint (consumedUpTo), never a metrics
+// evaluation's count is what was consumed up to its checkpoint (report/samples-ledger.ts), never a metrics
 // window published after it.
 import { spawn } from 'node:child_process';
 import { appendFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -31,10 +31,10 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { pino } from 'pino';
 import type { AnyEvent } from '../schemas/events.ts';
-import { consumedUpTo } from './lib/samples.ts';
 import { interval, welch, type Interval } from './lib/stats.ts';
 import { renderPanels, formatNumber, type Bar, type Panel } from './lib/svg.ts';
 import { ladder, LADDERS, quickStrategies, replayExamples, STRATEGIES, strategySpec, type LadderConfig, type LadderName, type Strategy } from './learning-specs.ts';
+import { SamplesLedger } from '../report/samples-ledger.ts';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const resultsDir = join(here, 'results');
@@ -93,23 +93,18 @@ async function runOne(job: Job): Promise<RunResult> {
   const specFile = join(dir, 'spec.yaml');
   writeFileSync(specFile, JSON.stringify(spec, null, 2)); // YAML is a superset of JSON
   const budgetSamples = l.budgetSteps * l.batchSize;
-  let samples = 0;
-  // (branch, step, samples) of every metrics window, to count what was consumed up to an evaluated checkpoint.
-  const windows: Array<[number, number, number]> = [];
+  const ledger = new SamplesLedger();
   const latest = new Map<string, number>();
   const curve: Array<[number, number]> = [];
   let samplesToMilestone: number | null = null;
   const abort = new AbortController();
   const onEvent = (e: AnyEvent): void => {
-    if (e.type === 'trainer.metrics') {
-      let n = 0;
-      for (const t of Object.values(e.payload.tasks)) n += t.samples;
-      samples += n;
-      windows.push([e.payload.branch, e.payload.step, n]);
-    } else if (e.type === 'evaluation.results' && e.payload.suite === 'heldout') {
+    ledger.add(e);
+    if (e.type === 'evaluation.results' && e.payload.suite === 'heldout') {
       for (const [task, m] of Object.entries(e.payload.tasks)) latest.set(task, m.accuracy);
       const accs = l.tasks.map((t) => latest.get(t.id) ?? 0);
-      const consumed = consumedUpTo(windows, e.payload.branch, e.payload.step);
+      // The samples behind the evaluated checkpoint, not those of the lesson already running.
+      const consumed = ledger.at(e.payload.step, e.payload.branch);
       curve.push([consumed, accs.reduce((a, b) => a + b, 0) / accs.length]);
       if (samplesToMilestone === null && l.milestoneTasks.every((t) => (latest.get(t) ?? 0) >= l.milestoneAccuracy)) {
         samplesToMilestone = consumed;
@@ -126,7 +121,7 @@ async function runOne(job: Job): Promise<RunResult> {
       ...job,
       samplesToMilestone,
       budgetSamples,
-      samples,
+      samples: ledger.consumed,
       finalAccuracy: last ? last[1] : 0,
       aulc: aulc(curve, budgetSamples),
       // Single-stage strategies train every task at once (joint training): ACC is the final mean,

@@ -8,8 +8,8 @@ import { LiveView } from './live-view.ts';
 import { BASELINES, runBaseline, type BaselineName } from './baseline.ts';
 import { createRunTelemetry, startRunHttp, type RunHttp } from './run-http.ts';
 import { chainHooks } from '../controller/runtime/metrics-hooks.ts';
-import { loadSpecFile, parseSpecText } from '../schemas/spec-loader.ts';
-import { readFileSync } from 'node:fs';
+import { loadSpecFile } from '../schemas/spec-loader.ts';
+import { readResumableRunDir } from '../embedded/resumable-run.ts';
 
 const HELP = `usage: curriculum run SPEC.yaml [options]
        curriculum run --resume RUN_DIR [options]
@@ -23,7 +23,8 @@ options:
   --port N            serve /metrics and the HTTP API on this port (default 9400; 0: any free port)
   --no-http           do not serve HTTP
   --backend NAME      auto | tensorflow-gpu | tensorflow | wasm | cpu (default: the spec's)
-  --log-level LEVEL   trace | debug | info | warn | error (default info); logs go to RUN_DIR/run.log
+  --log-level LEVEL   trace | debug | info | warn | error (default info); logs go to RUNS_DIR/curriculum.log
+                      (one file for every run; each line names its runId); debug also prints stack traces
   --plain             plain log lines instead of the live view, even on a terminal
   --baseline uniform  then train the same model, tasks, seed and budget by uniform sampling, and
                       report the samples each needed to reach the last stage's gates (their ratio)
@@ -77,10 +78,8 @@ export async function runCommand(argv: string[]): Promise<number> {
     return 2;
   }
 
-  // Validate before anything starts, so a bad spec costs nothing.
-  const spec = values.resume
-    ? parseSpecText(readFileSync(join(resolve(values.resume), 'spec.yaml'), 'utf8'), join(values.resume, 'spec.yaml'))
-    : loadSpecFile(positionals[0] as string).spec;
+  // Validate before anything starts, so a bad spec or a wrong folder costs nothing.
+  const spec = values.resume ? readResumableRunDir(values.resume).spec : loadSpecFile(positionals[0] as string).spec;
 
   const runsDir = resolve(values['runs-dir']);
   mkdirSync(runsDir, { recursive: true });
@@ -94,7 +93,8 @@ export async function runCommand(argv: string[]): Promise<number> {
   const onSigint = () => {
     interrupts++;
     if (interrupts > 1) process.exit(130);
-    process.stdout.write('\nstopping at the next event boundary (Ctrl-C again to force)...\n');
+    // Through the view: a line written under a redrawn panel would be drawn over, or copied.
+    view.note('stopping at the next event boundary (Ctrl-C again to force)...');
     abort.abort();
   };
   process.on('SIGINT', onSigint);
@@ -116,9 +116,9 @@ export async function runCommand(argv: string[]): Promise<number> {
       },
       hooks: chainHooks({ onTransition: (v) => view.onView(v) }, telemetry.hooks),
       onStarted: async ({ controller, runDir, runId, backend: used, device, version }) => {
-        if (!values['no-http']) http = await startRunHttp({ controller, telemetry, port, logger, backend: used, device, version });
+        if (!values['no-http']) http = await startRunHttp({ controller, telemetry, port, logger, backend: used, device, version, runDir });
         const address = http ? `http://${http.address}` : '';
-        process.stdout.write(`run ${runId} -> ${runDir}\n${address ? `metrics and API on ${address}/metrics  ${address}/api/runs  (operator token: ${http?.token ?? ''})\n` : ''}logs: ${logFile}\n`);
+        process.stdout.write(`run ${runId} -> ${runDir}\n${address ? `metrics and API on ${address}/metrics  ${address}/api/runs  (operator token: ${http?.tokenWhere ?? ''})\n` : ''}logs: ${logFile}\n`);
         const v = await controller.view(runId);
         if (v) view.onView(v);
         view.start(address);
@@ -126,7 +126,9 @@ export async function runCommand(argv: string[]): Promise<number> {
     });
     view.stop();
     if (result.outcome === 'interrupted') {
-      process.stdout.write(`\ninterrupted at step ${result.view.step}; continue with:\n  curriculum run --resume ${result.runDir}\n`);
+      // The step the panel showed, not the controller's last recorded one: the trainer finishes
+      // its lesson after Ctrl-C, and a resumed run picks that lesson up from its checkpoint.
+      process.stdout.write(`\ninterrupted at step ${view.step()}; continue from there with:\n  curriculum run --resume ${result.runDir}\n`);
       return 130;
     }
     const v = result.view;

@@ -30,6 +30,11 @@ export const ERROR_CODES = {
   CUR_STORE_CORRUPT: { status: 500, doc: 'A stored run record could not be read back (bad JSON or event); the run is not restarted afresh.' },
   CUR_RUN_UNKNOWN: { status: 404, doc: 'No run with that id.' },
   CUR_RUN_EXISTS: { status: 409, doc: 'A run with that id already exists.' },
+  CUR_RUN_NOT_RESUMABLE: {
+    status: 409,
+    doc: 'The folder given to --resume is not a run that can continue: it does not exist, is not a run directory, or never got past its start.',
+  },
+  CUR_PORT_IN_USE: { status: 409, doc: 'The HTTP port is taken (often another run): stop that process, or pass --port 0 (any free port) or --no-http.' },
   CUR_ACTION_INVALID: { status: 409, doc: "The operator action is not allowed in the run's current state; the answer names the state and the actions that are valid in it." },
   CUR_AUTH: { status: 401, doc: 'Missing or wrong bearer token.' },
   CUR_CONFIG_INVALID: { status: 400, doc: 'A service configuration (file or environment) failed validation.' },

@@ -123,6 +123,23 @@ async function tryNative(choice: NativeName): Promise<Attempt> {
   return { ok: true, device: onGpu ? 'GPU:0' : `CPU (TensorFlow, ${availableParallelism()} threads)` };
 }
 
+/**
+ * Emscripten's Node glue in the wasm backend adds process-wide handlers that rethrow any
+ * uncaught error from inside its minified bundle: Node then prints that 39 KB source line
+ * above the real error and exits 7. How a process reports its own errors is the CLI's job,
+ * so whatever handlers `init` adds are removed again.
+ */
+async function withoutAddedProcessHandlers<T>(init: () => Promise<T>): Promise<T> {
+  const uncaught = new Set(process.listeners('uncaughtException'));
+  const unhandled = new Set(process.listeners('unhandledRejection'));
+  try {
+    return await init();
+  } finally {
+    for (const l of process.listeners('uncaughtException')) if (!uncaught.has(l)) process.off('uncaughtException', l);
+    for (const l of process.listeners('unhandledRejection')) if (!unhandled.has(l)) process.off('unhandledRejection', l);
+  }
+}
+
 async function tryBackend(choice: Exclude<BackendName, 'auto'>): Promise<Attempt> {
   switch (choice) {
     case 'tensorflow-gpu':
@@ -136,7 +153,7 @@ async function tryBackend(choice: Exclude<BackendName, 'auto'>): Promise<Attempt
       }
       // The threaded binary needs browser workers; on Node the single-threaded SIMD one is used.
       tf.env().set('WASM_HAS_MULTITHREAD_SUPPORT', false);
-      if (!(await activate('wasm'))) return { ok: false, missing: 'the wasm backend did not initialise' };
+      if (!(await withoutAddedProcessHandlers(() => activate('wasm')))) return { ok: false, missing: 'the wasm backend did not initialise' };
       installWasmBatchMatMulPatch();
       // Embeddings train on wasm only with this kernel (the gradient of gather).
       installWasmSegmentSum();

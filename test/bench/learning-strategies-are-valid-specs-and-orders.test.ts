@@ -5,7 +5,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { parseSpecValue } from '../../schemas/spec-loader.ts';
 import { ladder, LADDERS, quickStrategies, STRATEGIES, strategySpec } from '../../bench/learning-specs.ts';
-import { consumedUpTo } from '../../bench/lib/samples.ts';
+import { SamplesLedger } from '../../report/samples-ledger.ts';
 
 test('every strategy on every ladder, quick and full, is a valid spec', () => {
   for (const name of LADDERS) {
@@ -40,7 +40,9 @@ test('samples to an evaluation count every abandoned branch and its own branch u
     [1, 120, 100],
     [1, 180, 100], // the next lesson's window, published after the step-120 checkpoint
   ];
-  assert.equal(consumedUpTo(windows, 0, 120), 200);
-  assert.equal(consumedUpTo(windows, 1, 120), 400);
-  assert.equal(consumedUpTo(windows, 1, 180), 500);
+  const ledger = new SamplesLedger();
+  for (const [branch, step, samples] of windows) ledger.add({ type: 'trainer.metrics', payload: { branch, step, tasks: { t: { samples } } } as never });
+  assert.equal(ledger.at(120, 0), 200);
+  assert.equal(ledger.at(120, 1), 400);
+  assert.equal(ledger.at(180, 1), 500);
 });

@@ -35,8 +35,8 @@ test('Prometheus scrapes a live embedded run; promtool accepts it; the dashboard
     skipReport: true,
     hooks: telemetry.hooks,
     onEvent: (e) => telemetry.observe(e),
-    onStarted: async ({ controller, backend, device, version }) => {
-      http = await startRunHttp({ controller, telemetry, port: 0, logger, backend, device, version });
+    onStarted: async ({ controller, backend, device, version, runDir }) => {
+      http = await startRunHttp({ controller, telemetry, port: 0, logger, backend, device, version, runDir });
     },
   });
   assert.ok(http);
