@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // Runs every test/**/*.test.ts with node's test runner (Node 20 has no glob support in --test).
 // Usage: node scripts/run-tests.mjs [filter ...]   (filters are substrings of the test path)
-import { existsSync, readdirSync, statSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { spawnSync } from 'node:child_process';
 
@@ -36,11 +36,11 @@ const run = (list, env = process.env) =>
 const status = run(files);
 
 // The trainer and evaluator tests run on wasm above and once more on the native TensorFlow
-// backend (test/trainer/fixtures.ts testBackend() reads CURRICULUM_TEST_BACKEND). Files that
-// choose their backends themselves are not repeated. CURRICULUM_TEST_NATIVE=0 turns the pass
-// off; without `npm run setup:native` it is skipped with a note, except in CI, where it fails.
-const choosesOwnBackend = ['backend-selection', 'wasm-matmul-patch-agrees', 'native-and-wasm-agree'];
-const nativePass = files.filter((f) => /^test\/(trainer|evaluator)\//.test(f) && !choosesOwnBackend.some((s) => f.includes(s)));
+// backend: the files that take their backend from testBackend() (test/trainer/fixtures.ts, which
+// reads CURRICULUM_TEST_BACKEND); files that choose backends themselves or use none are not
+// repeated. CURRICULUM_TEST_NATIVE=0 turns the pass off; without `npm run setup:native` it is
+// skipped with a note, except in CI, where it fails.
+const nativePass = files.filter((f) => /^test\/(trainer|evaluator)\//.test(f) && readFileSync(join(root, f), 'utf8').includes('testBackend()'));
 let nativeStatus = 0;
 if (nativePass.length > 0 && process.env.CURRICULUM_TEST_NATIVE !== '0') {
   if (existsSync(join(root, '.native', 'cpu', '.installed'))) {

@@ -11,10 +11,10 @@ import { buildTaskSet, runTaskSetConfig } from '../../tasks/registry.ts';
 import { runTokenizerDir } from '../../tasks/run-tokenizer.ts';
 import { readTokenizerFile, TOKENIZER_FILE } from '../../tasks/tokenizer.ts';
 import type { JsonlTask } from '../../tasks/jsonl.ts';
-import { evaluateCommand, harness, lessonCommand, runConfig, silent } from './fixtures.ts';
+import { evaluateCommand, harness, lessonCommand, runConfig, silent, testBackend } from './fixtures.ts';
 
 before(async () => {
-  await selectBackend('wasm', silent);
+  await selectBackend(testBackend(), silent);
 });
 
 const SPAM = ['free', 'prize', 'offer', 'winner', 'cash', 'click', 'cheap', 'deal'];
