@@ -3,7 +3,7 @@ import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['node_modules/**', 'runs/**', 'schemas/json/**', '.tools/**', 'bench/results/**', 'charts/**', '**/*.mjs', '**/*.js'] },
+  { ignores: ['node_modules/**', 'runs/**', 'schemas/json/**', '.tools/**', '.native/**', 'bench/results/**', 'charts/**', '**/*.mjs', '**/*.js'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {

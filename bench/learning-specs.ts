@@ -2,6 +2,10 @@
 // every strategy shares model, optimizer, batch size, evaluation and the run's step budget, and
 // differs only in what the issue names: stages, teacher, reviews, reverts, gates, replay.
 import type { CurriculumSpecInput, Gate, StageSpec, TaskSpec, Teacher } from '../schemas/spec.ts';
+import { hashSeed, Random } from '../tasks/random.ts';
+import type { LadderConfig, LadderName } from './learning-ladders.ts';
+
+export { ladder, LADDERS, type LadderConfig, type LadderName } from './learning-ladders.ts';
 
 // Job order inside a seed: the pair the headline target compares first, so a matrix cut short by
 // the clock still has the most seeds where they matter.
@@ -16,102 +20,20 @@ export const STRATEGIES = [
   'full-no-review',
   'full-no-revert',
   'full-no-gates',
+  // Controls of ordering: the full controller's very stages, hard to easy and in a random order.
+  'anti-curriculum',
+  'random-order',
 ] as const;
 export type Strategy = (typeof STRATEGIES)[number];
 
 /**
- * --quick runs only these on the addition ladder: one sequence-model run costs 30-90 s on the
- * shared two cores, so all ten strategies would not fit the ten-minute quick budget.
+ * --quick runs only these: one sequence-model run costs 30-90 s on the shared two cores, and the
+ * quick matrix must fit ten minutes; what stays are the strategies the targets compare (and the
+ * ordering controls). The full bench runs every strategy on every ladder.
  */
-export const QUICK_ADDITION_STRATEGIES: readonly Strategy[] = ['uniform', 'full', 'naive', 'tscl-window'];
-
-export type LadderName = 'addition' | 'permuted';
-
-export interface LadderConfig {
-  name: LadderName;
-  tasks: TaskSpec[];
-  /** Tasks of the milestone: every one of them at `milestoneAccuracy` held-out accuracy. */
-  milestoneTasks: string[];
-  milestoneAccuracy: number;
-  /** Stop the run when the milestone is reached (addition) or always train to the budget (continual). */
-  stopAtMilestone: boolean;
-  /** Run step budget, the same for every strategy. */
-  budgetSteps: number;
-  /** Stage budget of the staged strategies. */
-  stageSteps: number;
-  batchSize: number;
-  lessonSteps: number;
-  base: Pick<CurriculumSpecInput, 'model' | 'optimizer'>;
-  learningRate: StageSpec['learningRate'];
-  /** The gate threshold a staged strategy's new task must pass to advance. */
-  stageGate: number;
-  /** Confidence of the stage gate's Wilson bound; 0 gates on the point estimate. */
-  gateConfidence: number;
-  samplesPerTask: number;
-}
-
-/** Build the ladders; `quick` shrinks them so the whole matrix fits in minutes. */
-export function ladder(name: LadderName, quick: boolean): LadderConfig {
-  if (name === 'addition') {
-    // Exact lengths (minDigits = digits: add-k is k-digit sums only), the setting of Matiisen et
-    // al. (TSCL) and Graves et al., for every strategy: tasks do not overlap, so a task's held-out
-    // accuracy is that length's, and uniform sampling gets no implicit curriculum from short sums
-    // hidden inside the long tasks ("up to k digits", as in examples/addition.yaml, did that).
-    // Measured on tuning seeds 101-102 (full ladder): uniform reaches the milestone in 61-69k
-    // samples either way; this GRU reads one digit pair per position, so every length teaches the
-    // same carry rule, and learning is bound by optimizer steps, not by which length is sampled:
-    // add-1 alone reaches 0.96 at step 240, as it does inside the uniform mixture.
-    const digits = quick ? 3 : 4;
-    const tasks: TaskSpec[] = Array.from({ length: digits }, (_, i) => ({
-      id: `add-${i + 1}`,
-      skill: 'addition',
-      difficulty: i + 1,
-      generator: { kind: 'addition', digits: i + 1, minDigits: i + 1 },
-    }));
-    return {
-      name,
-      tasks,
-      // The milestone of the issue: the easier lengths mastered (1-2 digits in quick mode, 1-3 in full).
-      milestoneTasks: tasks.slice(0, digits - 1).map((t) => t.id),
-      milestoneAccuracy: 0.9,
-      stopAtMilestone: true,
-      budgetSteps: quick ? 1500 : 3000,
-      stageSteps: quick ? 600 : 1000,
-      batchSize: 128,
-      lessonSteps: 60,
-      base: { model: { kind: 'seq2seq', cell: 'gru', units: 64 }, optimizer: { kind: 'adam', gradientClipNorm: 1 } },
-      learningRate: { kind: 'constant', value: 0.01, warmupSteps: 20 },
-      stageGate: 0.9,
-      // The point estimate at the milestone's own threshold, what a user asking for ">= 0.9" would
-      // write: the Wilson bound at 95% on 200 samples needs ~0.94 and can cost a lesson per stage.
-      gateConfidence: 0,
-      samplesPerTask: 200,
-    };
-  }
-  const count = quick ? 5 : 10;
-  const tasks: TaskSpec[] = Array.from({ length: count }, (_, i) => ({
-    id: `perm-${i}`,
-    skill: 'digits',
-    difficulty: i + 1,
-    generator: { kind: 'permuted-digits', permutation: i, trainExamples: 1000 },
-  }));
-  const stageSteps = quick ? 80 : 150;
-  return {
-    name,
-    tasks,
-    milestoneTasks: tasks.map((t) => t.id),
-    milestoneAccuracy: 0.8,
-    stopAtMilestone: false,
-    budgetSteps: stageSteps * count,
-    stageSteps,
-    batchSize: 64,
-    lessonSteps: quick ? 40 : 50,
-    base: { model: { kind: 'mlp', hidden: [100, 100], activation: 'relu' }, optimizer: { kind: 'adam', gradientClipNorm: 1 } },
-    learningRate: { kind: 'constant', value: 0.002, warmupSteps: 10 },
-    stageGate: 0.8,
-    gateConfidence: 0.95,
-    samplesPerTask: 200,
-  };
+export function quickStrategies(name: LadderName): readonly Strategy[] {
+  if (name === 'permuted') return ['uniform', 'full', 'replay', 'anti-curriculum', 'random-order'];
+  return ['uniform', 'full', 'anti-curriculum', 'random-order'];
 }
 
 /**
@@ -139,10 +61,13 @@ function oneStage(l: LadderConfig, teacher: Teacher): StageSpec[] {
  * curriculum) or only the new one (continual learning's sequence). `gated`: the stage advances
  * when its new task passes the gate; otherwise only on its step budget.
  */
-function staged(l: LadderConfig, opts: { cumulative: boolean; gated: boolean; adaptive: boolean }): StageSpec[] {
-  return l.tasks.map((task, i) => {
-    const ids = opts.cumulative ? l.tasks.slice(0, i + 1).map((t) => t.id) : [task.id];
-    const last = i === l.tasks.length - 1;
+function staged(l: LadderConfig, opts: { cumulative: boolean; gated: boolean; adaptive: boolean; order?: readonly TaskSpec[]; mix?: number }): StageSpec[] {
+  const order = opts.order ?? l.tasks;
+  // Every ladder but the continual sequence trains its last stage to the run budget (or the milestone stop).
+  const toBudget = !l.continual;
+  return order.map((task, i) => {
+    const ids = opts.cumulative ? order.slice(0, i + 1).map((t) => t.id) : [task.id];
+    const last = i === order.length - 1;
     let teacher: Teacher;
     if (!opts.adaptive || ids.length === 1) teacher = ids.length === 1 ? { kind: 'fixed', weights: { [task.id]: 1 }, floor: 0 } : { kind: 'uniform', floor: 0.02 };
     else teacher = i === 1 ? { kind: 'tscl-window', window: 3, choice: 'epsilon-greedy', epsilon: 0.1, temperature: 0.05, floor: 0.02 } : { kind: 'exp3s', eta: 0.1, explorationRate: 0.05, shareRate: 0.001, reservoirSize: 500, floor: 0.02 };
@@ -151,20 +76,37 @@ function staged(l: LadderConfig, opts: { cumulative: boolean; gated: boolean; ad
       id: `stage-${i}`,
       tasks: ids,
       teacher,
+      ...(opts.mix !== undefined && opts.mix > 0 ? { mix: opts.mix } : {}),
       learningRate: l.learningRate,
       // On the addition ladder the last stage trains until the run budget (or the bench's milestone
       // stop). In the continual sequence it is a stage like the others: spending the leftover budget
       // on the last task alone would be fine-tuning on it, and forgetting everything else.
-      advance: opts.gated && !(last && l.stopAtMilestone) ? { gates: [gate], confidence: l.gateConfidence, consecutive: 1, minSteps: 0 } : { gates: [NEVER], confidence: 0.999, consecutive: 1, minSteps: 0 },
-      maxSteps: last && l.stopAtMilestone ? l.budgetSteps : l.stageSteps,
+      advance: opts.gated && !(last && toBudget) ? { gates: [gate], confidence: l.gateConfidence, consecutive: 1, minSteps: 0 } : { gates: [NEVER], confidence: 0.999, consecutive: 1, minSteps: 0 },
+      maxSteps: last && toBudget ? l.budgetSteps : l.stageSteps,
       budgetAction: last ? 'stop' : 'advance',
     };
   });
 }
 
+/** Examples a review can draw from per task: a pool task's pool, else (generators) the replay default. */
+export function replayExamples(l: LadderConfig): number {
+  let most = 0;
+  for (const t of l.tasks) if (t.generator.kind === 'permuted-digits') most = Math.max(most, t.generator.trainExamples ?? 1000);
+  return most > 0 ? most : 256;
+}
+
+/** The ladder's tasks hard to easy, or in an order drawn from the run seed (never the easy-to-hard one when avoidable). */
+function reordered(tasks: readonly TaskSpec[], strategy: 'anti-curriculum' | 'random-order', seed: number): TaskSpec[] {
+  if (strategy === 'anti-curriculum') return [...tasks].reverse();
+  const rng = Random.fromSeed(hashSeed(seed, 'bench-stage-order'));
+  let order = rng.shuffle([...tasks]);
+  for (let i = 0; i < 8 && tasks.length > 1 && order.every((t, j) => t === tasks[j]); i++) order = rng.shuffle([...tasks]);
+  return order;
+}
+
 export function strategySpec(l: LadderConfig, strategy: Strategy, seed: number): CurriculumSpecInput {
   const all = l.tasks.map((t) => t.id);
-  const continual = l.name === 'permuted';
+  const continual = l.continual;
   let stages: StageSpec[];
   let reviewEnabled = false;
   let reverts = false;
@@ -193,12 +135,18 @@ export function strategySpec(l: LadderConfig, strategy: Strategy, seed: number):
     case 'full-no-review':
     case 'full-no-revert':
     case 'full-no-gates':
-      stages = staged(l, { cumulative: !continual, gated: strategy !== 'full-no-gates', adaptive: !continual });
+      stages = staged(l, { cumulative: !continual, gated: strategy !== 'full-no-gates', adaptive: !continual, mix: l.mix });
       reviewEnabled = strategy !== 'full-no-review';
       reverts = strategy !== 'full-no-revert';
       break;
+    case 'anti-curriculum':
+    case 'random-order':
+      stages = staged(l, { cumulative: !continual, gated: true, adaptive: !continual, mix: l.mix, order: reordered(l.tasks, strategy, seed) });
+      reviewEnabled = true;
+      reverts = true;
+      break;
   }
-  const full = strategy.startsWith('full');
+  const full = strategy.startsWith('full') || strategy === 'anti-curriculum' || strategy === 'random-order';
   return {
     apiVersion: 'curriculum/v1',
     name: `bench-${l.name}-${strategy}`,
@@ -211,7 +159,9 @@ export function strategySpec(l: LadderConfig, strategy: Strategy, seed: number):
       checkpointEvery: 0,
       maxSteps: l.budgetSteps,
       backend: 'wasm',
-      ...(replay ? { replay: { examplesPerTask: 256, fraction: 0.5 } } : {}),
+      // As many stored examples per task as the controller's reviews draw from: each task's whole
+      // training pool (permuted digits: trainExamples), so replay and reviews rehearse equal data.
+      ...(replay ? { replay: { examplesPerTask: replayExamples(l), fraction: 0.5 } } : {}),
     },
     tasks: l.tasks,
     stages,

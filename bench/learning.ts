@@ -1,8 +1,11 @@
-// bench:learning — curriculum strategies x seeds on the addition ladder and on permuted digits.
+// bench:learning — curriculum strategies x seeds on six ladders (bench/learning-ladders.ts):
+// permuted digits (continual), addition, sparse parity, long addition, noisy labels and a
+// negative control; each with its target against uniform (or replay) measured in the same run.
 //
-//   npm run bench:learning -- --quick            # 2 seeds, smaller ladders: minutes
-//   npm run bench:learning                       # 5 seeds, full ladders: about an hour on 2 cores
-//   options: --seeds N  --jobs N  --strategies a,b  --ladders addition,permuted,finetune  --resume  --summarize-only
+//   npm run bench:learning -- --quick            # 2 seeds, smaller ladders, the strategies the targets compare
+//   npm run bench:learning                       # 5 seeds, full ladders, every strategy: hours on 2 cores
+//   options: --seeds N  --jobs N  --strategies a,b  --ladders parity,control,finetune  --resume  --summarize-only
+//   (finetune: the fine-tune pair of bench/learning-finetune.ts, run after the ladders)
 //   experiments: --seed-list 101,102 (seeds other than the bench's 1..N, so tuning never sees them)
 //                --set path=json (repeatable; a spec override for every job, `*` spans an array:
 //                  --set review.fraction=0.5 --set 'stages.*.advance.confidence=0')
@@ -18,7 +21,9 @@
 // from that file at the end.
 //
 // "Samples" are training examples consumed (the sum of trainer.metrics samples), so steps spent
-// on a branch that was later reverted, and review lessons, count against the strategy.
+// on a branch that was later reverted, and review lessons, count against the strategy. An
+// evaluation's count is what was consumed up to its checkpoint (report/samples-ledger.ts), never a metrics
+// window published after it.
 import { spawn } from 'node:child_process';
 import { appendFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import * as os from 'node:os';
@@ -30,7 +35,8 @@ import type { AnyEvent } from '../schemas/events.ts';
 import { interval, welch, type Interval } from './lib/stats.ts';
 import { renderPanels, formatNumber, type Bar, type Panel } from './lib/svg.ts';
 import { runFinetuneBench } from './learning-finetune.ts';
-import { ladder, QUICK_ADDITION_STRATEGIES, STRATEGIES, strategySpec, type LadderConfig, type LadderName, type Strategy } from './learning-specs.ts';
+import { ladder, LADDERS, quickStrategies, replayExamples, STRATEGIES, strategySpec, type LadderConfig, type LadderName, type Strategy } from './learning-specs.ts';
+import { SamplesLedger } from '../report/samples-ledger.ts';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const resultsDir = join(here, 'results');
@@ -89,20 +95,21 @@ async function runOne(job: Job): Promise<RunResult> {
   const specFile = join(dir, 'spec.yaml');
   writeFileSync(specFile, JSON.stringify(spec, null, 2)); // YAML is a superset of JSON
   const budgetSamples = l.budgetSteps * l.batchSize;
-  let samples = 0;
+  const ledger = new SamplesLedger();
   const latest = new Map<string, number>();
   const curve: Array<[number, number]> = [];
   let samplesToMilestone: number | null = null;
   const abort = new AbortController();
   const onEvent = (e: AnyEvent): void => {
-    if (e.type === 'trainer.metrics') {
-      for (const t of Object.values(e.payload.tasks)) samples += t.samples;
-    } else if (e.type === 'evaluation.results' && e.payload.suite === 'heldout') {
+    ledger.add(e);
+    if (e.type === 'evaluation.results' && e.payload.suite === 'heldout') {
       for (const [task, m] of Object.entries(e.payload.tasks)) latest.set(task, m.accuracy);
       const accs = l.tasks.map((t) => latest.get(t.id) ?? 0);
-      curve.push([samples, accs.reduce((a, b) => a + b, 0) / accs.length]);
+      // The samples behind the evaluated checkpoint, not those of the lesson already running.
+      const consumed = ledger.at(e.payload.step, e.payload.branch);
+      curve.push([consumed, accs.reduce((a, b) => a + b, 0) / accs.length]);
       if (samplesToMilestone === null && l.milestoneTasks.every((t) => (latest.get(t) ?? 0) >= l.milestoneAccuracy)) {
-        samplesToMilestone = samples;
+        samplesToMilestone = consumed;
         if (l.stopAtMilestone) abort.abort();
       }
     }
@@ -116,7 +123,7 @@ async function runOne(job: Job): Promise<RunResult> {
       ...job,
       samplesToMilestone,
       budgetSamples,
-      samples,
+      samples: ledger.consumed,
       finalAccuracy: last ? last[1] : 0,
       aulc: aulc(curve, budgetSamples),
       // Single-stage strategies train every task at once (joint training): ACC is the final mean,
@@ -194,8 +201,9 @@ async function orchestrate(): Promise<void> {
   const strategies = (arg('strategies')?.split(',') ?? [...STRATEGIES]) as Strategy[];
   // Permuted digits first: its runs are short, so its whole matrix is in even when a long addition matrix is cut off.
   // `finetune` is the fine-tune pair (bench/learning-finetune.ts), run after the ladders.
-  const requested = arg('ladders')?.split(',') ?? ['permuted', 'addition', 'finetune'];
+  const requested = arg('ladders')?.split(',') ?? [...LADDERS, 'finetune'];
   const ladders = requested.filter((name) => name !== 'finetune') as LadderName[];
+  for (const name of ladders) if (!LADDERS.includes(name)) throw new Error(`--ladders: unknown ladder "${name}"; one of ${LADDERS.join(', ')}, finetune`);
   const suffix = resultSuffix(quick);
   const rawFile = join(resultsDir, `learning-runs${suffix}.jsonl`);
   const overrides = overridesFromArgs();
@@ -209,7 +217,7 @@ async function orchestrate(): Promise<void> {
   } else writeFileSync(rawFile, '');
   const queue: Job[] = [];
   for (const name of ladders) {
-    const mine = quick && name === 'addition' && !arg('strategies') ? strategies.filter((s) => QUICK_ADDITION_STRATEGIES.includes(s)) : strategies;
+    const mine = quick && !arg('strategies') ? strategies.filter((s) => quickStrategies(name).includes(s)) : strategies;
     for (const seed of seedList) for (const strategy of mine) queue.push({ ladder: name, strategy, seed, quick, ...(overrides.length > 0 ? { overrides } : {}) });
   }
   // --summarize-only rebuilds the summary and chart from the raw file (e.g. after a matrix was cut short).
@@ -309,30 +317,36 @@ function summarize(all: RunResult[], quick: boolean, ladders: LadderName[], stra
       if (!s) return undefined;
       return { label: r.strategy, value: s.mean, lo: s.lo, hi: s.hi, colour: colour(r.strategy), note: note ? note(s) : `${formatNumber(s.mean)} ± ${formatNumber(s.halfWidth)}` };
     };
-    const uni = rows.find((r) => r.strategy === 'uniform')?.metrics.samplesToMilestone?.mean;
-    const fullRow = rows.find((r) => r.strategy === 'full');
-    if (name === 'addition') {
-      panels.push({
-        title: `Addition ${l.tasks.length} lengths: samples until ${l.milestoneTasks.join(', ')} >= ${l.milestoneAccuracy}`,
-        unit: 'training examples, mean and 95% interval; lower is better',
-        bars: rows.map((r) => bar(r, 'samplesToMilestone', (s) => `${formatNumber(s.mean)} ± ${formatNumber(s.halfWidth)} (${r.milestoneReached}/${r.seeds} reached)`)).filter((b): b is Bar => b !== undefined),
-        ...(uni !== undefined ? { reference: { value: uni / 2, label: 'target: half of uniform' } } : {}),
-      });
-      const full = fullRow?.metrics.samplesToMilestone?.mean;
-      if (uni !== undefined && full !== undefined) targets.push(`addition: full controller ${formatNumber(full)} samples vs uniform ${formatNumber(uni)} = ${(full / uni).toFixed(2)}x (target <= 0.5x): ${full <= uni / 2 ? 'MET' : 'NOT MET'}`);
+    const mean = (strategy: Strategy, m: MetricName) => rows.find((r) => r.strategy === strategy)?.metrics[m]?.mean;
+    const uni = mean('uniform', 'samplesToMilestone');
+    const milestoneTitle = `${l.title}: samples until ${l.milestoneTasks.join(', ')} >= ${l.milestoneAccuracy}`;
+    const milestoneBars = rows.map((r) => bar(r, 'samplesToMilestone', (s) => `${formatNumber(s.mean)} ± ${formatNumber(s.halfWidth)} (${r.milestoneReached}/${r.seeds} reached)`)).filter((b): b is Bar => b !== undefined);
+    const t = l.target;
+    if (t.kind === 'samples-ratio') {
+      panels.push({ title: milestoneTitle, unit: 'training examples to the milestone, mean and 95% interval; lower is better', bars: milestoneBars, ...(uni !== undefined ? { reference: { value: uni * t.max, label: `target: ${t.max}x uniform` } } : {}) });
+    } else if (t.kind === 'accuracy-gain') {
+      const base = mean('uniform', 'finalAccuracy');
+      panels.push({ title: `${l.title}: held-out accuracy at the end of the budget`, unit: 'mean over tasks (every task is the clean problem), 95% interval', bars: rows.map((r) => bar(r, 'finalAccuracy')).filter((b): b is Bar => b !== undefined), ...(base !== undefined ? { reference: { value: base + t.min, label: `target: uniform + ${t.min}` } } : {}) });
+      const acc = mean('full', 'finalAccuracy');
+      if (base !== undefined && acc !== undefined) targets.push(`${name}: full controller held-out ${acc.toFixed(3)} vs uniform ${base.toFixed(3)} = ${((acc - base) * 100).toFixed(1)} points (target >= +${(t.min * 100).toFixed(0)}): ${acc - base >= t.min ? 'MET' : 'NOT MET'}`);
     } else {
-      // The final mean over all tasks, not the controller's ACC: at equal budget a run that never
+      // The final mean over all tasks next to the controller's ACC: at equal budget a run that never
       // reached its last stage must not drop that task from its average.
-      panels.push({ title: `Permuted digits (${l.tasks.length} tasks): final mean held-out accuracy, all tasks`, unit: 'mean and 95% interval', bars: rows.map((r) => bar(r, 'finalAccuracy')).filter((b): b is Bar => b !== undefined), reference: { value: 0.75, label: 'target 0.75' } });
-      panels.push({ title: `Permuted digits (${l.tasks.length} tasks): backward transfer`, unit: 'BWT, staged strategies only; higher is better', bars: rows.map((r) => bar(r, 'backwardTransfer')).filter((b): b is Bar => b !== undefined), reference: { value: -0.05, label: 'target -0.05' } });
-      const acc = fullRow?.metrics.finalAccuracy?.mean;
-      const controllerAcc = fullRow?.metrics.averageAccuracy?.mean;
-      const bwt = fullRow?.metrics.backwardTransfer?.mean;
-      if (acc !== undefined && bwt !== undefined) {
+      panels.push({ title: `Permuted digits (${l.tasks.length} tasks): final mean held-out accuracy, all tasks`, unit: 'mean and 95% interval', bars: rows.map((r) => bar(r, 'finalAccuracy')).filter((b): b is Bar => b !== undefined) });
+      panels.push({ title: `Permuted digits (${l.tasks.length} tasks): backward transfer`, unit: 'BWT, staged strategies only; higher is better', bars: rows.map((r) => bar(r, 'backwardTransfer')).filter((b): b is Bar => b !== undefined) });
+      const [acc, bwt, rAcc, rBwt] = [mean('full', 'averageAccuracy'), mean('full', 'backwardTransfer'), mean('replay', 'averageAccuracy'), mean('replay', 'backwardTransfer')];
+      if (acc !== undefined && bwt !== undefined && rAcc !== undefined && rBwt !== undefined) {
         targets.push(
-          `permuted: full controller final mean accuracy ${acc.toFixed(3)} (controller ACC ${controllerAcc?.toFixed(3) ?? 'n/a'}; target >= 0.75: ${acc >= 0.75 ? 'MET' : 'NOT MET'}), BWT ${bwt.toFixed(3)} (target >= -0.05: ${bwt >= -0.05 ? 'MET' : 'NOT MET'})`,
+          `${name}: full controller ACC ${acc.toFixed(3)} vs replay ${rAcc.toFixed(3)}, BWT ${bwt.toFixed(3)} vs replay ${rBwt.toFixed(3)}; replay stores ${replayExamples(l)} examples per task, reviews draw from the same ${replayExamples(l)}-image pool (target: both >= replay): ${acc >= rAcc && bwt >= rBwt ? 'MET' : 'NOT MET'}`,
         );
       }
+    }
+    if (t.kind !== 'samples-ratio') panels.push({ title: milestoneTitle, unit: 'training examples to the milestone (not reached: the budget), mean and 95% interval', bars: milestoneBars, ...(uni !== undefined ? { reference: { value: uni * 1.1, label: 'target: 1.1x uniform' } } : {}) });
+    const full = mean('full', 'samplesToMilestone');
+    if (uni !== undefined && full !== undefined) {
+      const ratio = full / uni;
+      if (t.kind === 'samples-ratio' && t.max < 1.1) targets.push(`${name}: full controller ${formatNumber(full)} samples vs uniform ${formatNumber(uni)} = ${ratio.toFixed(2)}x (target <= ${t.max}x): ${ratio <= t.max ? 'MET' : 'NOT MET'}`);
+      targets.push(`${name}: no regret, full controller samples to milestone ${ratio.toFixed(2)}x uniform (target <= 1.1x): ${ratio <= 1.1 ? 'MET' : 'NOT MET'}`);
     }
   }
   out.targets = targets;

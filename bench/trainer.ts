@@ -1,9 +1,19 @@
-// bench:trainer — training throughput per backend and model, the harness's overhead against a
-// bare TF.js loop on the same model and data, and achieved GFLOP/s against this machine's peak.
+// bench:trainer — training throughput per backend, model and batch size, the harness's overhead
+// against a bare TF.js loop on the same model and data, and achieved GFLOP/s against this
+// machine's peak.
 //
-//   npm run bench:trainer [-- --steps 120] [--quick]
+//   npm run bench:trainer [-- --quick] [--steps 120] [--backends tensorflow,wasm,cpu] [--out PATH]
 //
-// "Harness" is the real Trainer executing a lesson.start command (on-the-fly sampling from the
+// Backends: tensorflow (the native tfjs-node build, `npm run setup:native`), tensorflow-gpu
+// (`-- --gpu`, bench/gpu-check.sh), wasm (patched BatchMatMul, the default without a native
+// build) and pure-JS cpu. One process can hold only one native binding, so tensorflow and
+// tensorflow-gpu are never in the same run. A backend named by --backends that does not load is
+// an error; the default list leaves out a native one that is not installed and says so.
+//
+// 1. Each backend x model x batch (64, 512, 4096): the real Trainer over one lesson after a
+//    warm-up lesson, a budget of samples per cell (steps x 64, a sixth of it on cpu, at least 3
+//    steps), samples/s wall clock and per CPU-second, GFLOP/s.
+// 2. "Harness" is the real Trainer executing a lesson.start command (on-the-fly sampling from the
 // task generators, per-example loss and exact-match for per-task metrics, read back once per
 // metrics window, the gradient norm the metrics report, learning-rate schedule, metrics events,
 // the lesson-end checkpoint on disk), timed end to end. "Bare" is the minimal TF.js loop a person
@@ -23,11 +33,10 @@ import { pino } from 'pino';
 import type { RunConfig } from '../schemas/events.ts';
 import { Random } from '../tasks/random.ts';
 import { buildTaskSet } from '../tasks/registry.ts';
-import { selectBackend } from '../trainer/backend.ts';
+import { isBackendName, selectBackend, type BackendName, type SelectedBackend } from '../trainer/backend.ts';
 import { buildModel, perExampleLoss } from '../trainer/models.ts';
 import { buildOptimizer } from '../trainer/optimizer.ts';
 import { BatchSampler, type Batch } from '../trainer/sampler.ts';
-import { installWasmBatchMatMulPatch, uninstallWasmBatchMatMulPatch } from '../trainer/wasm-matmul-patch.ts';
 import { additionTask, digitsTask, harness, lessonCommand, runConfig } from '../test/trainer/fixtures.ts';
 import { renderPanels, formatNumber, type Panel } from './lib/svg.ts';
 
@@ -68,12 +77,12 @@ const cpuSeconds = () => {
   return (u.user + u.system) / 1e6;
 };
 
-async function harnessRate(run: RunConfig, n: number): Promise<Rate> {
+async function harnessRate(run: RunConfig, n: number, warm = 10): Promise<Rate> {
   const h = harness();
-  await h.trainer.handle(lessonCommand('bench', run, { lessonId: 'warm', steps: 10, metricsEvery: 10, taskWeights: weightsOf(run) }));
+  await h.trainer.handle(lessonCommand('bench', run, { lessonId: 'warm', steps: warm, metricsEvery: warm, taskWeights: weightsOf(run) }));
   const t0 = performance.now();
   const c0 = cpuSeconds();
-  await h.trainer.handle(lessonCommand('bench', run, { lessonId: 'timed', startStep: 10, steps: n, metricsEvery: Math.max(1, Math.floor(n / 5)), fromCheckpointId: 'warm.step-10', taskWeights: weightsOf(run) }));
+  await h.trainer.handle(lessonCommand('bench', run, { lessonId: 'timed', startStep: warm, steps: n, metricsEvery: Math.max(1, Math.floor(n / 5)), fromCheckpointId: `warm.step-${warm}`, taskWeights: weightsOf(run) }));
   const seconds = (performance.now() - t0) / 1000;
   const cpu = cpuSeconds() - c0;
   const errors = h.of('service.error');
@@ -128,107 +137,187 @@ function trainingFlopsPerSample(model: tf.LayersModel, timesteps: number): numbe
   return 3 * 2 * macs;
 }
 
-/** Peak of the path the wasm backend runs: one thread of 128-bit SIMD, no FMA in wasm SIMD. */
-function peak(): { mhz: number; flopsPerCycle: number; perCoreGflops: number; allCoresGflops: number; derivation: string } {
+/** The peaks GFLOP/s are judged against, from /proc/cpuinfo's clock. */
+function peaks(): { mhz: number; cores: number; machineGflops: number; wasmGflops: number; derivation: string } {
   const cpuinfo = readFileSync('/proc/cpuinfo', 'utf8');
   const mhz = Number(/cpu MHz\s*:\s*([\d.]+)/.exec(cpuinfo)?.[1] ?? os.cpus()[0]?.speed ?? NaN);
-  // f32x4: 4 lanes; Zen-class cores issue two FP multiplies and two FP adds per cycle, and wasm
-  // SIMD has no fused multiply-add, so a mul+add pair per lane per pipe pair: 2 x 2 x 4 = 16.
-  const flopsPerCycle = 16;
-  const perCoreGflops = (mhz * 1e6 * flopsPerCycle) / 1e9;
+  const cores = os.cpus().length;
+  // Machine: a Zen 4 core (AMD family 25 model 17 here) has two 256-bit FMA pipes, AVX-512 runs
+  // as two halves: 2 pipes x 8 FP32 lanes x 2 FLOPs (multiply + add) = 32 per cycle, on every core.
+  const machineGflops = (mhz * 1e6 * 32 * cores) / 1e9;
+  // wasm: 128-bit SIMD = 4 lanes, no fused multiply-add, 2 mul + 2 add pipes: 16 per cycle, and
+  // the tfjs wasm backend is single-threaded on Node, so one core.
+  const wasmGflops = (mhz * 1e6 * 16) / 1e9;
   return {
     mhz,
-    flopsPerCycle,
-    perCoreGflops,
-    allCoresGflops: perCoreGflops * os.cpus().length,
-    derivation: `${mhz.toFixed(0)} MHz (/proc/cpuinfo) x 16 FP32 FLOPs/cycle (128-bit wasm SIMD = 4 lanes; 2 mul + 2 add pipes; no FMA in wasm SIMD) = ${perCoreGflops.toFixed(1)} GFLOP/s per core; the tfjs wasm backend runs single-threaded on Node, so one core is its peak (${os.cpus().length} cores: ${(perCoreGflops * os.cpus().length).toFixed(1)}). For scale, native AVX2 FMA would be 32 FLOPs/cycle.`,
+    cores,
+    machineGflops,
+    wasmGflops,
+    derivation: `machine peak ${mhz.toFixed(0)} MHz (/proc/cpuinfo) x 32 FP32 FLOPs/cycle (Zen 4: 2 x 256-bit FMA pipes x 8 lanes x 2) x ${cores} cores = ${machineGflops.toFixed(1)} GFLOP/s; the wasm path's own ceiling is 16 FLOPs/cycle on one core (128-bit SIMD, no FMA, single-threaded) = ${wasmGflops.toFixed(1)}`,
   };
+}
+
+const BATCHES = [64, 512, 4096] as const;
+const isNative = (b: BackendName) => b === 'tensorflow' || b === 'tensorflow-gpu';
+
+/** Steps per cell: a budget of samples (a sixth on the pure-JS backend), at least 3 steps (1 on cpu, where a 4096 step takes seconds). */
+function cellSteps(backend: BackendName, batch: number): { steps: number; warm: number } {
+  const budget = backend === 'cpu' ? (steps * 64) / 6 : steps * 64;
+  const n = Math.max(backend === 'cpu' ? 1 : 3, Math.round(budget / batch));
+  return { steps: n, warm: Math.max(1, Math.min(10, Math.round(n / 4))) };
+}
+
+function parseBackends(): { list: Array<Exclude<BackendName, 'auto'>>; explicit: boolean } {
+  const i = process.argv.indexOf('--backends');
+  if (i < 0) return { list: ['tensorflow', 'wasm', 'cpu'], explicit: false };
+  const list = (process.argv[i + 1] ?? '').split(',').filter((b) => b !== '');
+  for (const b of list) if (!isBackendName(b) || b === 'auto') throw new Error(`--backends: "${b}" is not one of tensorflow-gpu, tensorflow, wasm, cpu`);
+  if (list.includes('tensorflow') && list.includes('tensorflow-gpu')) throw new Error('--backends: tensorflow and tensorflow-gpu cannot share a process (both bindings register "tensorflow")');
+  return { list: list as Array<Exclude<BackendName, 'auto'>>, explicit: true };
+}
+
+interface Cell {
+  backend: string;
+  device: string;
+  model: string;
+  batch: number;
+  steps: number;
+  samplesPerSecond: number;
+  samplesPerCpuSecond: number;
+  gflopsWall: number;
+  ofMachinePeak: number;
+}
+
+interface Overhead {
+  backend: string;
+  model: string;
+  batch: number;
+  bare: Rate;
+  harness: Rate;
+  overheadCpu: number;
+  overheadWall: number;
+  roundOverheadsCpu: number[];
+  overheadWallMedianOfRounds: number;
 }
 
 async function main(): Promise<void> {
   const cpus = os.cpus();
   const machine = { cpu: cpus[0]?.model ?? 'unknown', cores: cpus.length, loadAverage: os.loadavg(), node: process.version };
-  console.log(`bench:trainer  ${machine.cpu} x${machine.cores}, load ${machine.loadAverage.map((x) => x.toFixed(1)).join('/')}, ${steps} steps per measurement`);
+  const p = peaks();
+  const { list, explicit } = parseBackends();
+  console.log(`bench:trainer  ${machine.cpu} x${machine.cores}, load ${machine.loadAverage.map((x) => x.toFixed(1)).join('/')}, budget ${steps} x 64 samples per cell; ${p.derivation}`);
 
-  // 1. samples/s per backend and model (the harness, end to end).
-  const configurations: Array<{ name: string; setup: () => Promise<void>; steps: number }> = [
-    { name: 'wasm (patched BatchMatMul)', setup: async () => void (await selectBackend('wasm', logger), installWasmBatchMatMulPatch()), steps },
-    { name: 'wasm (stock kernels)', setup: async () => void (await selectBackend('wasm', logger), uninstallWasmBatchMatMulPatch()), steps },
-    { name: 'cpu (pure JS)', setup: async () => void (await selectBackend('cpu', logger)), steps: Math.max(10, Math.round(steps / 6)) },
-  ];
-  const table: Array<{ backend: string; model: string; samplesPerSecond: number; samplesPerCpuSecond: number; steps: number }> = [];
-  console.log('\n1. harness samples/s per backend and model (wall clock; per CPU-second in brackets)');
-  for (const c of configurations) {
-    await c.setup();
-    for (const [model, run] of Object.entries(models)) {
-      const r = await harnessRate(run, c.steps);
-      table.push({ backend: c.name, model, samplesPerSecond: r.wall, samplesPerCpuSecond: r.cpu, steps: c.steps });
-      console.log(`  ${model.padEnd(36)} ${c.name.padEnd(28)} ${r.wall.toFixed(0).padStart(7)} samples/s (${r.cpu.toFixed(0)} per CPU-s)  (${c.steps} steps, batch ${run.batchSize}, backend ${tf.getBackend()})`);
+  // 1. samples/s per backend, model and batch (the harness, end to end).
+  const backends: SelectedBackend[] = [];
+  const flopsPerSample: Record<string, number> = {};
+  const notes: string[] = [];
+  const table: Cell[] = [];
+  console.log('\n1. harness samples/s per backend, model and batch (wall clock; per CPU-second in brackets)');
+  for (const name of list) {
+    let selected: SelectedBackend;
+    try {
+      selected = await selectBackend(name, logger);
+    } catch (e) {
+      if (explicit || !isNative(name)) throw e;
+      notes.push(`${name} left out: ${e instanceof Error ? e.message : String(e)}`);
+      console.log(`  ${name}: left out (${notes.at(-1)})`);
+      continue;
+    }
+    backends.push(selected);
+    if (Object.keys(flopsPerSample).length === 0) {
+      for (const [model, run] of Object.entries(models)) {
+        const built = buildModel(run.model, buildTaskSet(run).encoding, run.seed);
+        flopsPerSample[model] = trainingFlopsPerSample(built, buildTaskSet(run).encoding.timesteps);
+        built.dispose();
+      }
+    }
+    for (const [model, base] of Object.entries(models)) {
+      for (const batch of BATCHES) {
+        const { steps: n, warm } = cellSteps(name, batch);
+        const r = await harnessRate({ ...base, batchSize: batch }, n, warm);
+        const gflopsWall = (r.wall * (flopsPerSample[model] ?? NaN)) / 1e9;
+        const cell: Cell = { backend: name, device: selected.device, model, batch, steps: n, samplesPerSecond: r.wall, samplesPerCpuSecond: r.cpu, gflopsWall, ofMachinePeak: gflopsWall / p.machineGflops };
+        table.push(cell);
+        console.log(`  ${model.padEnd(36)} ${name.padEnd(14)} batch ${String(batch).padStart(4)}: ${r.wall.toFixed(0).padStart(7)} samples/s (${r.cpu.toFixed(0)} per CPU-s), ${gflopsWall.toFixed(2)} GFLOP/s = ${(cell.ofMachinePeak * 100).toFixed(1)}% of machine peak  (${n} steps)`);
+      }
     }
   }
 
-  // 2. overhead against a bare loop, and 3. GFLOP/s, on the default backend. The overhead is
-  // computed per CPU-second (this process's user + system time), which other processes' load
-  // does not dilute; wall-clock figures are reported beside it.
-  await selectBackend('wasm', logger);
-  installWasmBatchMatMulPatch();
-  const p = peak();
+  // Ratios against wasm, cell by cell, measured in this run.
+  const ratios: Array<{ backend: string; model: string; batch: number; vsWasm: number }> = [];
+  for (const c of table.filter((t) => t.backend !== 'wasm')) {
+    const w = table.find((t) => t.backend === 'wasm' && t.model === c.model && t.batch === c.batch);
+    if (w) ratios.push({ backend: c.backend, model: c.model, batch: c.batch, vsWasm: c.samplesPerSecond / w.samplesPerSecond });
+  }
+  if (ratios.length > 0) {
+    console.log('\n   vs wasm (samples/s wall, same run)');
+    for (const r of ratios) console.log(`  ${r.model.padEnd(36)} ${r.backend.padEnd(14)} batch ${String(r.batch).padStart(4)}: ${r.vsWasm.toFixed(2)}x`);
+  }
+  const target = ratios.find((r) => isNative(r.backend as BackendName) && r.model.startsWith('seq2seq') && r.batch === 512);
+  if (target) console.log(`  target: native >= 3x wasm at batch 512 on the sequence model: ${target.vsWasm.toFixed(2)}x ${target.vsWasm >= 3 ? 'MET' : 'NOT MET'}`);
+
+  // 2./3. overhead against a bare loop on each native backend and on wasm, at the models' own
+  // batch sizes, judged per CPU-second (this process's user + system time), which other
+  // processes' load does not dilute; wall-clock figures beside it.
   const rounds = quick ? 3 : 11;
-  console.log(`\n2./3. harness vs bare TF.js loop (wasm, patched), ${rounds} alternating rounds, medians; peak: ${p.derivation}`);
-  const overhead: Array<{ model: string; bare: Rate; harness: Rate; overheadCpu: number; overheadWall: number; roundOverheadsCpu: number[]; flopsPerSample: number; bareGflopsCpu: number; harnessGflopsCpu: number; harnessGflopsWall: number; ofPeak: number }> = [];
-  for (const [model, run] of Object.entries(models)) {
-    const bare: Rate[] = [];
-    const harn: Rate[] = [];
-    let flopsPerSample = NaN;
-    for (let round = 0; round < rounds; round++) {
-      const b = bareRate(run, steps);
-      flopsPerSample = trainingFlopsPerSample(b.model, buildTaskSet(run).encoding.timesteps);
-      b.model.dispose();
-      bare.push(b.rate);
-      const h = await harnessRate(run, steps);
-      harn.push(h);
-      console.log(`  ${model.padEnd(36)} round ${round + 1}: bare ${b.rate.wall.toFixed(0)} samples/s (${b.rate.cpu.toFixed(0)}/CPU-s), harness ${h.wall.toFixed(0)} samples/s (${h.cpu.toFixed(0)}/CPU-s)`);
+  const overhead: Overhead[] = [];
+  for (const selected of backends.filter((b) => b.backend !== 'cpu')) {
+    await selectBackend(selected.backend, logger);
+    console.log(`\n2. harness vs bare TF.js loop on ${selected.backend} (${selected.device}), ${rounds} alternating rounds, medians`);
+    for (const [model, run] of Object.entries(models)) {
+      const bare: Rate[] = [];
+      const harn: Rate[] = [];
+      for (let round = 0; round < rounds; round++) {
+        const b = bareRate(run, steps);
+        b.model.dispose();
+        bare.push(b.rate);
+        const h = await harnessRate(run, steps);
+        harn.push(h);
+        console.log(`  ${model.padEnd(36)} round ${round + 1}: bare ${b.rate.wall.toFixed(0)} samples/s (${b.rate.cpu.toFixed(0)}/CPU-s), harness ${h.wall.toFixed(0)} samples/s (${h.cpu.toFixed(0)}/CPU-s)`);
+      }
+      const b: Rate = { wall: median(bare.map((r) => r.wall)), cpu: median(bare.map((r) => r.cpu)) };
+      const h: Rate = { wall: median(harn.map((r) => r.wall)), cpu: median(harn.map((r) => r.cpu)) };
+      const row: Overhead = {
+        backend: selected.backend,
+        model,
+        batch: run.batchSize,
+        bare: b,
+        harness: h,
+        overheadCpu: 1 - h.cpu / b.cpu,
+        overheadWall: 1 - h.wall / b.wall,
+        // Each round's own ratio, to show the spread the medians smooth over.
+        roundOverheadsCpu: bare.map((r, i) => 1 - (harn[i] as Rate).cpu / r.cpu),
+        overheadWallMedianOfRounds: median(bare.map((r, i) => 1 - (harn[i] as Rate).wall / r.wall)),
+      };
+      overhead.push(row);
+      console.log(
+        `  ${model.padEnd(36)} overhead per CPU-s ${(row.overheadCpu * 100).toFixed(1)}% (target <= 10%: ${row.overheadCpu <= 0.1 ? 'MET' : 'NOT MET'}; wall clock ${(row.overheadWall * 100).toFixed(1)}%, median of round ratios ${(row.overheadWallMedianOfRounds * 100).toFixed(1)}%; single rounds per CPU-s ${(Math.min(...row.roundOverheadsCpu) * 100).toFixed(0)}% to ${(Math.max(...row.roundOverheadsCpu) * 100).toFixed(0)}%)`,
+      );
     }
-    const b: Rate = { wall: median(bare.map((r) => r.wall)), cpu: median(bare.map((r) => r.cpu)) };
-    const h: Rate = { wall: median(harn.map((r) => r.wall)), cpu: median(harn.map((r) => r.cpu)) };
-    const row = {
-      model,
-      bare: b,
-      harness: h,
-      overheadCpu: 1 - h.cpu / b.cpu,
-      overheadWall: 1 - h.wall / b.wall,
-      // Each round's own ratio, to show the spread the medians smooth over.
-      roundOverheadsCpu: bare.map((r, i) => 1 - (harn[i] as Rate).cpu / r.cpu),
-      flopsPerSample,
-      bareGflopsCpu: (b.cpu * flopsPerSample) / 1e9,
-      harnessGflopsCpu: (h.cpu * flopsPerSample) / 1e9,
-      harnessGflopsWall: (h.wall * flopsPerSample) / 1e9,
-      ofPeak: (h.cpu * flopsPerSample) / 1e9 / p.perCoreGflops,
-    };
-    overhead.push(row);
-    console.log(
-      `  ${model.padEnd(36)} overhead per CPU-s ${(row.overheadCpu * 100).toFixed(1)}% (target <= 10%: ${row.overheadCpu <= 0.1 ? 'MET' : 'NOT MET'}; wall clock ${(row.overheadWall * 100).toFixed(1)}%; single rounds ${(Math.min(...row.roundOverheadsCpu) * 100).toFixed(0)}% to ${(Math.max(...row.roundOverheadsCpu) * 100).toFixed(0)}%);  ${formatNumber(flopsPerSample)} FLOPs/sample -> bare ${row.bareGflopsCpu.toFixed(2)}, harness ${row.harnessGflopsCpu.toFixed(2)} GFLOP/CPU-s = ${(row.ofPeak * 100).toFixed(1)}% of one core's ${p.perCoreGflops.toFixed(1)} GFLOP/s (wall clock ${row.harnessGflopsWall.toFixed(2)})`,
-    );
   }
 
   const generatedAt = new Date().toISOString();
-  mkdirSync(join(here, 'results'), { recursive: true });
-  const suffix = quick ? '-quick' : '';
-  writeFileSync(join(here, 'results', `trainer${suffix}.json`), `${JSON.stringify({ generatedAt, command: `npm run bench:trainer${quick ? ' -- --quick' : ''}`, machine, steps, table, overhead, peak: p }, null, 2)}\n`);
+  const outArg = process.argv.indexOf('--out');
+  const out = outArg >= 0 ? (process.argv[outArg + 1] ?? '') : join(here, 'results', `trainer${quick ? '-quick' : ''}`);
+  mkdirSync(dirname(out), { recursive: true });
+  const command = `npm run bench:trainer${process.argv.length > 2 ? ` -- ${process.argv.slice(2).join(' ')}` : ''}`;
+  writeFileSync(`${out}.json`, `${JSON.stringify({ generatedAt, command, machine, steps, backends, notes, flopsPerSample, table, ratios, overhead, peak: p }, null, 2)}\n`);
+  const label = (c: { model: string; backend: string; batch: number }) => `${c.model.split(' ')[0]} b${c.batch} / ${c.backend}`;
   const panels: Panel[] = [
-    { title: 'Harness throughput per backend and model', unit: 'samples/s, log scale', log: true, bars: table.map((r) => ({ label: `${r.model.split(', ')[0]} / ${r.backend.split(' (')[0]}${r.backend.includes('stock') ? ' stock' : r.backend.includes('patched') ? ' patched' : ''}`, value: r.samplesPerSecond })) },
+    { title: 'Harness throughput per backend, model and batch', unit: 'samples/s (wall), log scale', log: true, bars: table.map((c) => ({ label: label(c), value: c.samplesPerSecond })) },
+    { title: 'Achieved GFLOP/s (wall) vs the machine peak', unit: `GFLOP/s; peak ${p.machineGflops.toFixed(0)} (${p.cores} cores)`, log: true, bars: table.map((c) => ({ label: label(c), value: c.gflopsWall, note: `${c.gflopsWall.toFixed(2)} = ${(c.ofMachinePeak * 100).toFixed(1)}%` })) },
     {
-      title: 'Bare TF.js loop vs harness (wasm, patched)',
+      title: 'Bare TF.js loop vs harness',
       unit: 'samples per CPU-second, median of the rounds',
       bars: overhead.flatMap((o) => [
-        { label: `${o.model.split(', ')[0]} bare`, value: o.bare.cpu, colour: '#999' },
-        { label: `${o.model.split(', ')[0]} harness`, value: o.harness.cpu, note: `${formatNumber(o.harness.cpu)} (overhead ${(o.overheadCpu * 100).toFixed(1)}%)`, colour: '#f58518' },
+        { label: `${o.model.split(' ')[0]} / ${o.backend} bare`, value: o.bare.cpu, colour: '#999' },
+        { label: `${o.model.split(' ')[0]} / ${o.backend} harness`, value: o.harness.cpu, note: `${formatNumber(o.harness.cpu)} (overhead ${(o.overheadCpu * 100).toFixed(1)}%)`, colour: '#f58518' },
       ]),
     },
-    { title: 'Achieved GFLOP per CPU-second (harness) vs one core wasm-SIMD peak', unit: `GFLOP/s; peak ${p.perCoreGflops.toFixed(1)}`, bars: overhead.map((o) => ({ label: o.model.split(', ')[0] ?? o.model, value: o.harnessGflopsCpu, note: `${o.harnessGflopsCpu.toFixed(2)} = ${(o.ofPeak * 100).toFixed(1)}% of peak` })), reference: { value: p.perCoreGflops, label: 'peak (1 core)' } },
   ];
-  writeFileSync(join(here, 'results', `trainer${suffix}.svg`), renderPanels(`bench:trainer${quick ? ' (quick)' : ''}`, `${machine.cpu}, ${machine.cores} cores shared, load ${machine.loadAverage.map((x) => x.toFixed(1)).join('/')}; ${generatedAt}`, panels));
-  console.log(`\nwrote bench/results/trainer${suffix}.json and trainer${suffix}.svg`);
+  writeFileSync(`${out}.svg`, renderPanels(`bench:trainer${quick ? ' (quick)' : ''}`, `${machine.cpu}, ${machine.cores} cores shared, load ${machine.loadAverage.map((x) => x.toFixed(1)).join('/')}; ${generatedAt}`, panels));
+  for (const n of notes) console.log(`note: ${n}`);
+  console.log(`\nwrote ${out}.json and ${out}.svg`);
 }
 
 main().then(

@@ -1,6 +1,7 @@
 // What a person watches while a run trains: a redrawn panel on a terminal, plain lines otherwise.
 import type { RunView } from '../controller/core/index.ts';
 import type { AnyEvent, Decision } from '../schemas/events.ts';
+import { drawWidth, truncateToWidth, visibleWidth } from './terminal.ts';
 
 export interface LiveViewOptions {
   out: NodeJS.WriteStream;
@@ -17,13 +18,17 @@ export class LiveView {
   private view: RunView | undefined;
   private samplesPerSecond = 0;
   private backend = '';
+  private device = '';
   private trainStep = 0;
   private lastDecision: Decision | undefined;
   private timer: NodeJS.Timeout | undefined;
-  private linesDrawn = 0;
+  /** Widths of the lines last drawn: after a resize they may take more rows than lines. */
+  private drawnWidths: number[] = [];
   private readonly startedAt: number;
   private readonly clock: () => number;
   private address = '';
+  private stopped = false;
+  private notice = '';
 
   constructor(private readonly options: LiveViewOptions) {
     this.clock = options.clock ?? (() => Date.now());
@@ -38,9 +43,24 @@ export class LiveView {
     }
   }
 
+  /** Draws the panel a last time and leaves it on screen; later calls do nothing. */
   stop(): void {
+    if (this.stopped) return;
+    this.stopped = true;
     if (this.timer) clearInterval(this.timer);
     if (this.options.interactive) this.draw();
+  }
+
+  /** A line under the panel (in place on a terminal, printed once otherwise), e.g. that a stop is under way. */
+  note(text: string): void {
+    this.notice = text;
+    if (!this.options.interactive) this.options.out.write(`${text}\n`);
+    else if (!this.stopped) this.draw();
+  }
+
+  /** The step training got to, as the panel shows it (the trainer may be ahead of the controller). */
+  step(): number {
+    return Math.max(this.view?.step ?? 0, this.trainStep);
   }
 
   onView(view: RunView): void {
@@ -51,6 +71,7 @@ export class LiveView {
     if (event.type === 'trainer.metrics') {
       this.samplesPerSecond = event.payload.samplesPerSecond;
       this.backend = event.payload.backend;
+      this.device = event.payload.device ?? '';
       this.trainStep = event.payload.step;
     } else if (event.type === 'decision') {
       this.lastDecision = event.payload;
@@ -59,28 +80,32 @@ export class LiveView {
   }
 
   private plainLine(d: Decision): string {
-    const reason = d.reasons.find((r) => r.holds) ?? d.reasons[0];
+    const reason = headlineReason(d);
     const elapsed = ((this.clock() - this.startedAt) / 1000).toFixed(0);
     return `[${elapsed.padStart(4)}s] step ${String(d.step).padStart(6)}  ${d.kind.padEnd(17)} ${d.from} -> ${d.to}${reason ? `  (${reason.message})` : ''}`;
   }
 
   private draw(): void {
-    const lines = this.render();
     const out = this.options.out;
-    if (this.linesDrawn > 0) out.write(`\x1b[${this.linesDrawn}F\x1b[J`);
+    // No line may wrap: the cursor goes back up by lines written, so a wrapped one would leave a copy behind.
+    const width = drawWidth(out);
+    const lines = this.render().map((l) => truncateToWidth(l, width));
+    const columns = width + 1;
+    const rows = this.drawnWidths.reduce((n, w) => n + Math.max(1, Math.ceil(w / columns)), 0);
+    if (rows > 0) out.write(`\x1b[${rows}F\x1b[J`);
     out.write(`${lines.join('\n')}\n`);
-    this.linesDrawn = lines.length;
+    this.drawnWidths = lines.map(visibleWidth);
   }
 
   render(): string[] {
     const v = this.view;
     const elapsedMs = this.clock() - this.startedAt;
-    const step = Math.max(v?.step ?? 0, this.trainStep);
+    const step = this.step();
     const lines: string[] = [];
     const stage = v ? `${v.stageId ?? '-'} (${v.stageIndex + 1}/${v.stageCount})` : 'starting';
     lines.push(`\x1b[1mcurriculum\x1b[0m  ${v?.name ?? ''}  ${v?.state ?? ''}  stage ${stage}  ${this.address}`);
     lines.push(
-      `step ${step}  samples/s ${this.samplesPerSecond.toFixed(0)}  backend ${this.backend || '-'}  elapsed ${formatDuration(elapsedMs)}  ${estimate(step, this.options.maxSteps, elapsedMs)}`,
+      `step ${step}  samples/s ${this.samplesPerSecond.toFixed(0)}  backend ${this.backend || '-'}${this.device ? ` on ${this.device}` : ''}  elapsed ${formatDuration(elapsedMs)}  ${estimate(step, this.options.maxSteps, elapsedMs)}`,
     );
     if (v) {
       lines.push('task            held-out    weight');
@@ -94,8 +119,15 @@ export class LiveView {
     }
     const d = this.lastDecision ?? v?.lastDecision ?? undefined;
     if (d) lines.push(`last decision: ${this.plainLine(d)}`);
+    if (this.notice) lines.push(this.notice);
     return lines;
   }
+}
+
+/** The one reason a line has room for: the gate that failed for a hold, the condition met otherwise. */
+export function headlineReason(d: Decision): Decision['reasons'][number] | undefined {
+  const wanted = d.kind !== 'hold';
+  return d.reasons.find((r) => r.holds === wanted) ?? d.reasons[0];
 }
 
 function bar(fraction: number, width: number): string {

@@ -1,5 +1,5 @@
 // The `curriculum` command line. Each subcommand lives in its own file; this one only routes.
-import { isCurriculumError } from '../schemas/errors.ts';
+import { describeForUser, wantsStackTraces } from './errors-to-user.ts';
 
 type Command = (argv: string[]) => Promise<number>;
 
@@ -10,8 +10,12 @@ const COMMANDS: Record<string, { summary: string; load: () => Promise<Command> }
   controller: { summary: 'run the controller service (Kafka + Redis)', load: async () => (await import('./services.ts')).controllerCommand },
   trainer: { summary: 'run the trainer service (Kafka)', load: async () => (await import('./services.ts')).trainerCommand },
   evaluator: { summary: 'run the evaluator service (Kafka)', load: async () => (await import('./services.ts')).evaluatorCommand },
+  action: { summary: 'an operator action on a run of a running controller: action RUN_ID ACTION', load: async () => (await import('./action.ts')).actionCommand },
+  score: { summary: 'add a trained model\'s loss to every row of a JSONL file (difficulty buckets by loss)', load: async () => (await import('./score.ts')).scoreCommand },
   feedback: { summary: 'send production feedback: feedback send FILE.jsonl', load: async () => (await import('./feedback.ts')).feedbackCommand },
 };
+
+const SERVICES: ReadonlySet<string> = new Set(['controller', 'trainer', 'evaluator']);
 
 function usage(): string {
   const width = Math.max(...Object.keys(COMMANDS).map((c) => c.length));
@@ -39,10 +43,10 @@ export async function main(argv: string[]): Promise<number> {
     const command = await entry.load();
     return await command(rest);
   } catch (e) {
-    if (isCurriculumError(e)) {
-      console.error(e.describe());
-      return 1;
-    }
-    throw e;
+    // The services take their settings from the environment, not from flags.
+    const debugHint = SERVICES.has(name) ? 'CURRICULUM_LOG_LEVEL=debug' : '--log-level debug';
+    const { text, exitCode } = describeForUser(e, { stackTraces: wantsStackTraces(rest), debugHint });
+    console.error(text);
+    return exitCode;
   }
 }

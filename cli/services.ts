@@ -93,6 +93,8 @@ export async function startController(config: ServiceConfig, logger: Logger): Pr
     groupId: group,
     hooks: metricsHooks(metrics),
     maxBatch: config.controllerBatch,
+    // The controller admits feedback and writes the runs' pools on the shared checkpoint storage.
+    checkpointRoot: config.checkpointRoot,
     // Offsets are committed for the group but the store is empty: the state was lost, and
     // starting anyway would silently begin every run afresh.
     committedOffsetsExist: async () => (await bus.committedOffsets(group, CONTROLLER_INPUT_TOPICS)).some((o) => BigInt(o.offset) > 0n),
@@ -149,7 +151,7 @@ async function startExecutor(kind: 'trainer' | 'evaluator', config: ServiceConfi
   let service: { stop(): Promise<void> };
   if (kind === 'trainer') {
     const trainer = await startTrainerService(common);
-    if ('setBackend' in metrics) metrics.setBackend(trainer.backend, '');
+    if ('setBackend' in metrics) metrics.setBackend(trainer.backend, trainer.version, trainer.device);
     service = trainer;
   } else {
     service = await startEvaluatorService(common);

@@ -1,10 +1,10 @@
 // The embedded default: controller, trainer and evaluator in one process over the in-memory
 // bus and a file-backed store. Same service code as the distributed mode; only the transport
 // and the store differ.
-import { copyFileSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { basename, dirname, join, resolve } from 'node:path';
+import { copyFileSync, existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
 import type { Logger } from 'pino';
-import { loadSpecFile, parseSpecText } from '../schemas/spec-loader.ts';
+import { loadSpecFile } from '../schemas/spec-loader.ts';
 import type { ResolvedSpec } from '../schemas/spec.ts';
 import { CurriculumError } from '../schemas/errors.ts';
 import type { AnyEvent } from '../schemas/events.ts';
@@ -19,6 +19,8 @@ import { writeRunSummary } from './run-summary-writer.ts';
 import { watchFeedbackInbox } from './feedback-inbox.ts';
 import { describeInputs, exportRunModels } from '../trainer/export-model.ts';
 import { buildTaskSet } from '../tasks/registry.ts';
+import { runTokenizerDir } from '../tasks/run-tokenizer.ts';
+import { neverStarted, readResumableRunDir, type ResumableRunDir } from './resumable-run.ts';
 
 export type BackendName = 'auto' | 'tensorflow-gpu' | 'tensorflow' | 'wasm' | 'cpu';
 
@@ -37,7 +39,7 @@ export interface EmbeddedRunOptions {
   onEvent?: (event: AnyEvent) => void;
   hooks?: ControllerHooks;
   /** Called once the services are up, with the controller (for the HTTP API) and the run id. */
-  onStarted?: (context: { controller: ControllerService; runId: string; runDir: string; backend: string }) => void | Promise<void>;
+  onStarted?: (context: { controller: ControllerService; runId: string; runDir: string; backend: string; device: string; version: string }) => void | Promise<void>;
   /** Wall clock, injectable for tests. */
   clock?: () => Date;
   /** Do not render report.html at the end (tests that only need the logs). */
@@ -52,95 +54,122 @@ export interface EmbeddedRunResult {
   outcome: 'finished' | 'interrupted';
   wallSeconds: number;
   backend: string;
+  /** Where the backend computed (trainer/backend.ts). */
+  device: string;
 }
 
 export async function runEmbedded(options: EmbeddedRunOptions): Promise<EmbeddedRunResult> {
   const clock = options.clock ?? (() => new Date());
   const startedAt = clock();
-  const { runId, runDir, runsDir, spec, specSource, resuming } = prepareRunDir(options, startedAt);
+  const { runId, runDir, runsDir, spec, specSource, resuming, created } = prepareRunDir(options, startedAt);
   const log = options.logger.child({ runId });
-
-  const bus = new MemoryBus();
   const store = new FileRunStore(runsDir);
-  const checkpointRoot = join(runDir, 'checkpoints');
-  const trainer = await startTrainerService({ bus, checkpointRoot, producer: 'trainer-0', logger: options.logger, backend: options.backend ?? (spec.training.backend as BackendName) });
-  const evaluator = await startEvaluatorService({ bus, checkpointRoot, producer: 'evaluator-0', logger: options.logger, backend: options.backend ?? (spec.training.backend as BackendName) });
+  // A folder left by a run that failed before its first commit holds no state: refuse before
+  // loading a backend, instead of starting services that would wait for nothing.
+  if (resuming && !(await store.load(runId))) throw neverStarted(resuming);
 
-  let settle: ((view: RunView) => void) | undefined;
-  const finished = new Promise<RunView>((r) => (settle = r));
-  const controller = new ControllerService({
-    bus,
-    store,
-    producer: 'controller-0',
-    logger: options.logger,
-    clock,
-    defaultBaseDir: runDir,
-    hooks: {
-      ...options.hooks,
-      onTransition(view, result, cause) {
-        options.hooks?.onTransition?.(view, result, cause);
-        if (view.runId === runId && view.terminal) settle?.(view);
-      },
-    },
-  });
-  const recorder = new RunRecorder(bus, runDir, runId, options.onEvent);
-  await recorder.start();
-  await controller.start();
-  // Production feedback for a running embedded run arrives through RUN_DIR/feedback-inbox/.
-  const inbox = watchFeedbackInbox({ bus, runDir, runId, logger: log, clock });
-  await options.onStarted?.({ controller, runId, runDir, backend: trainer.backend });
-
-  if (resuming) {
-    const view = await controller.view(runId);
-    if (!view) throw new CurriculumError('CUR_RUN_UNKNOWN', `${runDir} holds no controller state to resume`);
-    if (view.terminal) settle?.(view);
-    else {
-      const resent = await controller.resendInflight(runId);
-      log.info({ resent, step: view.step, stage: view.stageId }, 'resuming run from its last controller snapshot');
+  // Stopped in dependency order: no new input, no new commands, then executors, then the recorder drains.
+  const running: Partial<Record<'inbox' | 'controller' | 'trainer' | 'evaluator' | 'recorder' | 'bus', { stop(): Promise<void> }>> = {};
+  const stopAll = async (): Promise<void> => {
+    for (const name of ['inbox', 'controller', 'trainer', 'evaluator', 'recorder', 'bus'] as const) {
+      const service = running[name];
+      delete running[name];
+      await service?.stop();
     }
-  } else {
-    await controller.startRun(spec, runId, specSource);
-  }
+  };
+  let begun = false;
+  try {
+    const bus = new MemoryBus();
+    running.bus = { stop: () => bus.close() };
+    const checkpointRoot = join(runDir, 'checkpoints');
+    const backend = options.backend ?? (spec.training.backend as BackendName);
+    const trainer = await startTrainerService({ bus, checkpointRoot, producer: 'trainer-0', logger: options.logger, backend });
+    running.trainer = trainer;
+    const evaluator = await startEvaluatorService({ bus, checkpointRoot, producer: 'evaluator-0', logger: options.logger, backend });
+    running.evaluator = evaluator;
 
-  const aborted = new Promise<'aborted'>((r) => {
-    if (options.signal?.aborted) r('aborted');
-    options.signal?.addEventListener('abort', () => r('aborted'), { once: true });
-  });
-  const first = await Promise.race([finished, aborted]);
-  // Stop in dependency order: no new input, no new commands, then executors, then the recorder drains.
-  await inbox.stop();
-  await controller.stop();
-  await trainer.stop();
-  await evaluator.stop();
-  await recorder.stop();
-  await bus.close();
+    let settle: ((view: RunView) => void) | undefined;
+    const finished = new Promise<RunView>((r) => (settle = r));
+    const controller = new ControllerService({
+      bus,
+      store,
+      producer: 'controller-0',
+      logger: options.logger,
+      clock,
+      defaultBaseDir: runDir,
+      checkpointRoot,
+      hooks: {
+        ...options.hooks,
+        onTransition(view, result, cause) {
+          options.hooks?.onTransition?.(view, result, cause);
+          if (view.runId === runId && view.terminal) settle?.(view);
+        },
+      },
+    });
+    const recorder = new RunRecorder(bus, runDir, runId, options.onEvent);
+    await recorder.start();
+    running.recorder = recorder;
+    await controller.start();
+    running.controller = controller;
+    // Production feedback for a running embedded run arrives through RUN_DIR/feedback-inbox/.
+    running.inbox = watchFeedbackInbox({ bus, runDir, runId, logger: log, clock });
+    await options.onStarted?.({ controller, runId, runDir, backend: trainer.backend, device: trainer.device, version: trainer.version });
 
-  const view = first === 'aborted' ? await controller.view(runId) : first;
-  if (!view) throw new CurriculumError('CUR_RUN_UNKNOWN', `run ${runId} was never created`);
-  exportModels(runDir, checkpointRoot, view, spec, specSource, log);
-  const wallSeconds = (clock().getTime() - startedAt.getTime()) / 1000;
-  const outcome = first === 'aborted' ? 'interrupted' : 'finished';
-  writeRunSummary({ runDir, view, spec, startedAt, finishedAt: clock(), wallSeconds, backend: trainer.backend, interrupted: outcome === 'interrupted' });
-  // The continual phase has no end of its own: Ctrl-C is how an operator leaves it, so it gets a report too.
-  const continualPhase = view.detailedState.startsWith('continual.');
-  if ((outcome === 'finished' || continualPhase) && !options.skipReport) {
-    const { writeReport } = await import('../report/render-report.ts');
-    writeReport(runDir);
+    if (resuming) {
+      const view = await controller.view(runId);
+      if (!view) throw neverStarted(resuming);
+      if (view.terminal) settle?.(view);
+      else {
+        const resent = await controller.resendInflight(runId);
+        log.info({ resent, step: view.step, stage: view.stageId }, 'resuming run from its last controller snapshot');
+      }
+    } else {
+      await controller.startRun(spec, runId, specSource);
+    }
+    begun = true;
+
+    const aborted = new Promise<'aborted'>((r) => {
+      if (options.signal?.aborted) r('aborted');
+      options.signal?.addEventListener('abort', () => r('aborted'), { once: true });
+    });
+    const first = await Promise.race([finished, aborted]);
+    await stopAll();
+
+    const view = first === 'aborted' ? await controller.view(runId) : first;
+    if (!view) throw new CurriculumError('CUR_RUN_UNKNOWN', `run ${runId} was never created`);
+    exportModels(runDir, checkpointRoot, view, spec, specSource, log);
+    const wallSeconds = (clock().getTime() - startedAt.getTime()) / 1000;
+    const outcome = first === 'aborted' ? 'interrupted' : 'finished';
+    writeRunSummary({ runDir, view, spec, startedAt, finishedAt: clock(), wallSeconds, backend: trainer.backend, device: trainer.device, interrupted: outcome === 'interrupted' });
+    // The continual phase has no end of its own: Ctrl-C is how an operator leaves it, so it gets a report too.
+    const continualPhase = view.detailedState.startsWith('continual.');
+    if ((outcome === 'finished' || continualPhase) && !options.skipReport) {
+      const { writeReport } = await import('../report/render-report.ts');
+      writeReport(runDir);
+    }
+    return { runId, runDir, view, outcome, wallSeconds, backend: trainer.backend, device: trainer.device };
+  } catch (e) {
+    await stopAll();
+    // A new run that failed before it began (a port in use, no backend) leaves no folder behind
+    // that --resume would only have to refuse.
+    if (created && !begun) rmSync(runDir, { recursive: true, force: true });
+    throw e;
   }
-  return { runId, runDir, view, outcome, wallSeconds, backend: trainer.backend };
 }
 
 /** runs/<id>/model/{best,final} (trainer/export-model.ts); a failure is logged, never fatal to the run's other files. */
 function exportModels(runDir: string, checkpointRoot: string, view: RunView, spec: ResolvedSpec, specSource: string, log: Logger): void {
   try {
     const baseDir = dirname(specSource);
-    const { encoding } = buildTaskSet({ seed: spec.seed, tasks: spec.tasks, baseDir });
+    const tokenizerDir = runTokenizerDir(checkpointRoot, view.runId);
+    const { encoding } = buildTaskSet({ seed: spec.seed, tasks: spec.tasks, baseDir, tokenizerDir, ...(spec.tokenizer ? { tokenizer: spec.tokenizer } : {}) });
     const written = exportRunModels({
       runDir,
       checkpointRoot,
       runId: view.runId,
       checkpoints: { best: view.models.best?.checkpointId, final: view.models.final?.checkpointId },
       inputs: describeInputs(spec, baseDir, encoding),
+      tokenizerDir,
     });
     log.info({ ...written }, 'models exported');
   } catch (e) {
@@ -154,17 +183,16 @@ interface PreparedRun {
   runsDir: string;
   spec: ResolvedSpec;
   specSource: string;
-  resuming: boolean;
+  /** The run folder being resumed; undefined for a new run. */
+  resuming: ResumableRunDir | undefined;
+  /** This call made the run folder (so a failed start may remove it). */
+  created: boolean;
 }
 
 function prepareRunDir(options: EmbeddedRunOptions, startedAt: Date): PreparedRun {
   if (options.resumeDir) {
-    const runDir = resolve(options.resumeDir);
-    const specPath = join(runDir, RUN_FILES.specYaml);
-    if (!existsSync(specPath)) throw new CurriculumError('CUR_RUN_UNKNOWN', `${runDir} is not a run directory (no ${RUN_FILES.specYaml})`);
-    const spec = parseSpecText(readFileSync(specPath, 'utf8'), specPath);
-    const original = JSON.parse(readFileSync(join(runDir, RUN_FILES.runInfo), 'utf8')) as { specSource: string };
-    return { runId: basename(runDir), runDir, runsDir: resolve(runDir, '..'), spec, specSource: original.specSource, resuming: true };
+    const run = readResumableRunDir(options.resumeDir);
+    return { ...run, resuming: run, created: false };
   }
   if (!options.specFile) throw new CurriculumError('CUR_SPEC_READ', 'no spec file given');
   const loaded = loadSpecFile(options.specFile);
@@ -175,9 +203,10 @@ function prepareRunDir(options: EmbeddedRunOptions, startedAt: Date): PreparedRu
   if (existsSync(join(runDir, 'controller-state.json'))) {
     throw new CurriculumError('CUR_RUN_EXISTS', `${runDir} already holds a run; resume it with --resume ${runDir}`);
   }
+  const created = !existsSync(runDir);
   mkdirSync(runDir, { recursive: true });
   copyFileSync(loaded.source, join(runDir, RUN_FILES.specYaml));
   writeFileSync(join(runDir, RUN_FILES.specResolved), `${JSON.stringify(loaded.spec, null, 2)}\n`);
   writeFileSync(join(runDir, RUN_FILES.runInfo), `${JSON.stringify({ runId, specSource: loaded.source, startedAt: startedAt.toISOString() }, null, 2)}\n`);
-  return { runId, runDir, runsDir, spec: loaded.spec, specSource: loaded.source, resuming: false };
+  return { runId, runDir, runsDir, spec: loaded.spec, specSource: loaded.source, resuming: undefined, created };
 }

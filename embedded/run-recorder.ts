@@ -10,11 +10,8 @@ import type { AnyEvent, EnvelopeOf } from '../schemas/events.ts';
 import { RUN_DIR_FILES } from '../report/run-dir-files.ts';
 
 /** The run-directory contract (report/run-dir-files.ts) plus what only the embedded runtime writes. */
-export const RUN_FILES = {
-  ...RUN_DIR_FILES,
-  /** runId, the spec file it came from and the start time: what --resume needs. */
-  runInfo: 'run.json',
-} as const;
+/** The run-directory contract; run.json (runInfo) is what --resume needs. */
+export const RUN_FILES = RUN_DIR_FILES;
 
 export interface RecorderListener {
   (event: AnyEvent): void;
@@ -43,7 +40,8 @@ export class RunRecorder {
   async start(): Promise<void> {
     this.subscription = await this.bus.subscribe({
       groupId: `curriculum-recorder-${this.runId}`,
-      topics: [TOPICS.decisions, TOPICS.trainerMetrics, TOPICS.evaluatorResults, TOPICS.commands, TOPICS.serviceEvents],
+      // Checkpoints too: the listener derives the trainer's lesson counter from them (no file).
+      topics: [TOPICS.decisions, TOPICS.trainerMetrics, TOPICS.checkpoints, TOPICS.evaluatorResults, TOPICS.commands, TOPICS.serviceEvents],
       handle: async ({ event }) => {
         if (event.runId !== this.runId) return;
         this.listener?.(event);

@@ -18,6 +18,7 @@ export interface SummaryInput {
   finishedAt: Date;
   wallSeconds: number;
   backend: string;
+  device?: string;
   interrupted: boolean;
 }
 
@@ -39,6 +40,7 @@ export function writeRunSummary(input: SummaryInput): RunSummary {
     wallSeconds: Math.max(derived.wallSeconds, input.wallSeconds),
     steps: input.view.step,
     backend: input.backend,
+    ...(input.device !== undefined ? { device: input.device } : derived.device !== undefined ? { device: derived.device } : {}),
     continualLearning: input.view.continualLearning,
     reviews: input.view.reviews,
     reverts: input.view.reverts,

@@ -5,7 +5,7 @@ import type * as tf from '@tensorflow/tfjs';
 import type { Logger } from 'pino';
 import type { AnyEvent, EnvelopeOf, FeedbackSelection, SuiteMetrics } from '../schemas/events.ts';
 import { CurriculumError, isCurriculumError } from '../schemas/errors.ts';
-import { buildTaskSet, requireTask, type TaskSet } from '../tasks/registry.ts';
+import { buildTaskSet, requireTask, runTaskSetConfig, type TaskSet } from '../tasks/registry.ts';
 import { feedbackPoolFile } from '../tasks/feedback-pool.ts';
 import { feedbackHoldout, scoreFeedback } from './feedback-suite.ts';
 import { encodingKey, sameEncoding } from '../tasks/task.ts';
@@ -68,7 +68,7 @@ export class Evaluator {
       await this.options.emit([...previous, this.ack(runId, p.commandId, 'duplicate')]);
       return;
     }
-    const taskSet = buildTaskSet(p.run);
+    const taskSet = buildTaskSet(runTaskSetConfig(p.run, this.options.checkpointRoot, runId));
     for (const id of p.tasks) requireTask(taskSet, id);
     const { model, meta } = await this.model(runId, p.checkpointId);
     if (!sameEncoding(meta.encoding, taskSet.encoding)) {

@@ -21,7 +21,7 @@ export interface EvaluatorServiceOptions {
 
 export async function startEvaluatorService(options: EvaluatorServiceOptions): Promise<EvaluatorService> {
   const logger = options.logger.child({ service: 'evaluator', producer: options.producer });
-  const backend = await selectBackend(options.backend ?? 'auto', logger);
+  const { backend, device } = await selectBackend(options.backend ?? 'auto', logger);
   const evaluator = new Evaluator({
     checkpointRoot: options.checkpointRoot,
     events: new EventFactory(options.producer),
@@ -33,7 +33,7 @@ export async function startEvaluatorService(options: EvaluatorServiceOptions): P
     topics: [TOPICS.commands],
     handle: async ({ event }) => evaluator.handle(event),
   });
-  logger.info({ backend, checkpointRoot: options.checkpointRoot }, 'evaluator service started');
+  logger.info({ backend, device, checkpointRoot: options.checkpointRoot }, 'evaluator service started');
   return {
     stop: async () => {
       await subscription.stop();

@@ -13,13 +13,13 @@ import { Type, type Static, type TSchema } from '@sinclair/typebox';
 import { parse as parseYaml } from 'yaml';
 import type { Logger } from 'pino';
 import type { Registry } from 'prom-client';
-import { CurriculumError, ERROR_CODES, isCurriculumError, type ErrorCode } from '../schemas/errors.ts';
+import { ActionInvalidError, CurriculumError, ERROR_CODES, isCurriculumError, type ErrorCode } from '../schemas/errors.ts';
 import { REDACT_PATHS } from './logger.ts';
 
 // ---------------------------------------------------------------- the control-plane contract
 
-export const OPERATOR_ACTIONS = ['pause', 'resume', 'force-advance', 'revert', 'stop'] as const;
-export type OperatorAction = (typeof OPERATOR_ACTIONS)[number];
+import { OPERATOR_ACTIONS, type OperatorAction } from '../schemas/events.ts';
+export { OPERATOR_ACTIONS, type OperatorAction };
 
 /** A reason behind a decision, as the API shows it (a subset of the event contract's Reason). */
 export interface ReasonView {
@@ -137,6 +137,19 @@ const ErrorBody = Type.Object({
   }),
 });
 
+/** 409 CUR_ACTION_INVALID: the error body plus the run's state and the actions valid in it. */
+const ActionInvalidBody = Type.Object({
+  error: Type.Object({
+    code: Type.Literal('CUR_ACTION_INVALID'),
+    message: Type.String(),
+    details: Type.Array(Type.String()),
+    state: Type.String({ description: "the run's current state, e.g. training or continual.monitoring" }),
+    validActions: Type.Array(Type.Unsafe<OperatorAction>({ type: 'string', enum: [...OPERATOR_ACTIONS] }), {
+      description: 'the actions the run accepts in that state',
+    }),
+  }),
+}, { description: 'the action cannot apply in the run\'s current state' });
+
 const Loose = (schema: TSchema) => ({ ...schema, additionalProperties: true });
 
 const ReasonSchema = Loose(Type.Object({ code: Type.String(), message: Type.String() }));
@@ -212,8 +225,8 @@ export function describeValidation(context: string, items: readonly ValidationIt
   });
 }
 
-function sendError(reply: FastifyReply, code: ErrorCode, message: string, details: readonly string[] = []): FastifyReply {
-  return reply.code(ERROR_CODES[code].status).send({ error: { code, message, details: [...details] } });
+function sendError(reply: FastifyReply, code: ErrorCode, message: string, details: readonly string[] = [], extra: Record<string, unknown> = {}): FastifyReply {
+  return reply.code(ERROR_CODES[code].status).send({ error: { code, message, details: [...details], ...extra } });
 }
 
 // ---------------------------------------------------------------- the server
@@ -250,7 +263,8 @@ export function buildHttpServer(options: HttpServerOptions): FastifyInstance {
   app.setErrorHandler((error: FastifyError | CurriculumError | Error, request: FastifyRequest, reply: FastifyReply) => {
     if (isCurriculumError(error)) {
       if (error.status >= 500) request.log.error({ err: error }, 'request failed');
-      return sendError(reply, error.code, error.message, error.details);
+      const extra = error instanceof ActionInvalidError ? { state: error.state, validActions: [...error.validActions] } : {};
+      return sendError(reply, error.code, error.message, error.details, extra);
     }
     const fe = error as FastifyError;
     if (Array.isArray(fe.validation)) {
@@ -413,6 +427,7 @@ function registerRunApi(app: FastifyInstance, plane: ControlPlane, token: string
         response: {
           202: Type.Object({ runId: Type.String(), action: Type.String(), accepted: Type.Boolean() }),
           ...errors,
+          409: ActionInvalidBody,
         },
       },
     },

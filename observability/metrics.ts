@@ -22,6 +22,29 @@ export const IDLE_RUN_STATES = ['paused'] as const;
 export type EventOutcome = 'applied' | 'duplicate' | 'stale' | 'invalid';
 export const EVENT_OUTCOMES: readonly EventOutcome[] = ['applied', 'duplicate', 'stale', 'invalid'];
 
+/**
+ * Families only a distributed (Kafka) deployment can move: an embedded run has no consumer group
+ * (no committed offsets, no lag) and no kafkajs consumer to crash. The dashboard's panels on them
+ * say so, and the live embedded scrape test leaves them out.
+ */
+export const KAFKA_ONLY_METRICS: readonly string[] = ['curriculum_consumer_lag_messages', 'curriculum_consumer_crashes_total'];
+
+/**
+ * Labelled counters of things a healthy run may never do (a revert, an early stop, a service
+ * error): a labelled Prometheus counter has no series before its first increment, so a live
+ * scrape of such a run declares them (# TYPE) without a sample.
+ */
+export const ON_OCCURRENCE_METRICS: readonly string[] = [
+  'curriculum_reverts_total',
+  'curriculum_early_stops_total',
+  'curriculum_reviews_total',
+  'curriculum_rejections_total',
+  'curriculum_feedback_total',
+  'curriculum_dlq_messages_total',
+  'curriculum_trainer_errors_total',
+  'curriculum_evaluator_errors_total',
+];
+
 export type FeedbackOutcome = 'accepted' | 'duplicate' | 'invalid';
 
 const LABEL_RE = /^[A-Za-z0-9][A-Za-z0-9._:/-]{0,79}$/;
@@ -459,7 +482,7 @@ export interface TrainerMetrics extends ConsumerCrashMetrics {
   readonly learningRate: Gauge<'run_id'>;
   readonly samplesPerSecond: Gauge<'run_id'>;
   readonly step: Gauge<'run_id'>;
-  readonly backendInfo: Gauge<'backend' | 'version'>;
+  readonly backendInfo: Gauge<'backend' | 'device' | 'version'>;
   readonly lessons: Counter<'outcome'>;
   readonly errors: Counter<'code'>;
   readonly lessonDuration: Histogram;
@@ -467,8 +490,8 @@ export interface TrainerMetrics extends ConsumerCrashMetrics {
 
   /** One training report for a run (the values the trainer publishes every k steps). */
   report(runId: string, values: { step: number; loss: number; learningRate: number; samplesPerSecond: number }): void;
-  /** Sets the TensorFlow.js backend in use (e.g. tensorflow, wasm, cpu) and its version. */
-  setBackend(backend: string, version: string): void;
+  /** Sets the TensorFlow.js backend in use (e.g. tensorflow, wasm, cpu), its device and its version. */
+  setBackend(backend: string, version: string, device?: string): void;
   recordLesson(outcome: LessonOutcome, durationSeconds?: number): void;
   recordError(code: string): void;
   removeRun(runId: string): void;
@@ -503,8 +526,8 @@ export function createTrainerMetrics(registry: Registry, info: BuildInfo = { ver
   });
   const backendInfo = new Gauge({
     name: 'curriculum_trainer_backend_info',
-    help: 'TensorFlow.js backend the trainer runs on; the value is always 1.',
-    labelNames: ['backend', 'version'] as const,
+    help: 'TensorFlow.js backend the trainer runs on and its device (GPU:0 ..., CPU ...); the value is always 1.',
+    labelNames: ['backend', 'device', 'version'] as const,
     registers,
   });
   const lessons = new Counter({
@@ -548,9 +571,10 @@ export function createTrainerMetrics(registry: Registry, info: BuildInfo = { ver
       samplesPerSecond.set(labels, v.samplesPerSecond);
       for (const g of [step, loss, learningRate, samplesPerSecond]) runs.track(runId, g, labels);
     },
-    setBackend(backend, version) {
+    setBackend(backend, version, device = '') {
       backendInfo.reset();
-      backendInfo.set({ backend: boundedLabel(backend), version: boundedLabel(version) }, 1);
+      // The device is one of the few strings trainer/backend.ts writes (not input): kept readable.
+      backendInfo.set({ backend: boundedLabel(backend), device: device.slice(0, 80) || 'none', version: boundedLabel(version) }, 1);
     },
     recordLesson(outcome, durationSeconds) {
       lessons.inc({ outcome });

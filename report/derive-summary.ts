@@ -4,6 +4,7 @@
 import type { EnvelopeOf, EvaluationResults } from '../schemas/events.ts';
 import type { ResolvedSpec } from '../schemas/spec.ts';
 import { continualLearningMetrics } from './continual-learning.ts';
+import { SamplesLedger } from './samples-ledger.ts';
 import type { RunData } from './read-run-dir.ts';
 import type { Milestone, RunStatus, RunSummary, StageOutcome, StageSummary } from './run-summary.ts';
 
@@ -40,15 +41,17 @@ export function stageOfState(state: string): string | null {
   return i >= 0 && i < state.length - 1 ? state.slice(i + 1) : null;
 }
 
-/** Cumulative training samples after each metrics line (arrival order), counting every branch. */
-export function cumulativeSamples(metrics: RunData['metrics']): number[] {
-  let total = 0;
-  return metrics.map((m) => {
-    if (m.type === 'trainer.metrics') {
-      for (const t of Object.values(m.payload.tasks)) total += t.samples;
-    }
-    return total;
+/**
+ * Samples consumed up to each metrics line's own step (arrival order, every branch counted):
+ * for an evaluation, the samples behind the checkpoint it scored (see SamplesLedger).
+ */
+export function samplesAtEachLine(metrics: RunData['metrics']): { perLine: number[]; total: number } {
+  const ledger = new SamplesLedger();
+  const perLine = metrics.map((m) => {
+    ledger.add(m);
+    return ledger.at(m.payload.step, m.payload.branch);
   });
+  return { perLine, total: ledger.consumed };
 }
 
 /** Stage ids in run order: the spec order when known, else the order lessons first named them. */
@@ -126,8 +129,7 @@ export function deriveRunSummary(data: RunData): RunSummary {
   const kinds = decisions.map((d) => d.payload.kind);
   const earlyStopped = kinds.includes('early-stop');
   const steps = lastStep(data);
-  const samplesAfter = cumulativeSamples(metrics);
-  const samples = samplesAfter[samplesAfter.length - 1] ?? 0;
+  const { perLine: samplesAt, total: samples } = samplesAtEachLine(metrics);
 
   const order = stageOrder(data);
   const starts = stageStarts(data);
@@ -202,7 +204,7 @@ export function deriveRunSummary(data: RunData): RunSummary {
       const acc = payload.tasks[t]?.accuracy;
       if (acc === undefined || acc < MILESTONE_ACCURACY || reached.has(t)) continue;
       reached.add(t);
-      milestones.push({ name: accuracyMilestoneName(t), step: payload.step, samples: samplesAfter[index] ?? 0 });
+      milestones.push({ name: accuracyMilestoneName(t), step: payload.step, samples: samplesAt[index] ?? 0 });
     }
   }
   for (const d of decisions) {
@@ -210,7 +212,7 @@ export function deriveRunSummary(data: RunData): RunSummary {
     // The last stage's advance ends the run ("completed:<stage>"): only a change of stage enters one.
     const to = stageOfState(d.payload.to);
     if (to === null || to === stageOfState(d.payload.from) || milestones.some((m) => m.name === stageMilestoneName(to))) continue;
-    milestones.push({ name: stageMilestoneName(to), step: d.payload.step, samples: samplesAtStep(data, samplesAfter, d.payload.step) });
+    milestones.push({ name: stageMilestoneName(to), step: d.payload.step, samples: samplesAtStep(data, samplesAt, d.payload.step) });
   }
   milestones.sort((a, b) => a.samples - b.samples || a.step - b.step);
 
@@ -231,6 +233,7 @@ export function deriveRunSummary(data: RunData): RunSummary {
     steps,
     samples,
     backend: backend && 'backend' in backend ? backend.backend : (spec?.training.backend ?? 'unknown'),
+    ...(backend && 'device' in backend && backend.device !== undefined ? { device: backend.device } : {}),
     stages,
     tasks: spec
       ? spec.tasks.map((t) => ({
@@ -254,12 +257,12 @@ export function deriveRunSummary(data: RunData): RunSummary {
  * Samples seen when training reached `step`: the total at the last evaluation of that step
  * (the one a decision at that step acted on), else at the last trainer metrics at or below it.
  */
-function samplesAtStep(data: RunData, samplesAfter: readonly number[], step: number): number {
+function samplesAtStep(data: RunData, samplesAt: readonly number[], step: number): number {
   let best: number | undefined;
   let fallback = 0;
   data.metrics.forEach((m, i) => {
-    if (m.type === 'evaluation.results' && m.payload.step === step) best = samplesAfter[i];
-    if (m.type === 'trainer.metrics' && m.payload.step <= step && best === undefined) fallback = samplesAfter[i] ?? fallback;
+    if (m.type === 'evaluation.results' && m.payload.step === step) best = samplesAt[i];
+    if (m.type === 'trainer.metrics' && m.payload.step <= step && best === undefined) fallback = samplesAt[i] ?? fallback;
   });
   return best ?? fallback;
 }

@@ -37,3 +37,8 @@ export function formatDuration(seconds: number | null | undefined): string {
   if (m < 60) return `${m} min ${s} s`;
   return `${Math.floor(m / 60)} h ${m % 60} min`;
 }
+
+/** "1 task", "3 tasks": a count with its noun in the right number (regular plurals only). */
+export function formatCount(n: number, noun: string): string {
+  return `${formatInteger(n)} ${n === 1 ? noun : `${noun}s`}`;
+}

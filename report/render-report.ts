@@ -27,6 +27,8 @@ import {
 } from './series-from-logs.ts';
 import { REPORT_CSS } from './report-styles.ts';
 import { continualPhaseSection } from './continual-phase.ts';
+import { bucketsSection } from './buckets-section.ts';
+import { baselineSection } from './baseline-section.ts';
 
 // No network, no script: the report must render the same anywhere, and user strings can never run.
 const CSP = "default-src 'none'; style-src 'unsafe-inline'; img-src data:; base-uri 'none'; form-action 'none'";
@@ -68,7 +70,9 @@ export function renderReport(runDir: string): string {
 <main>
 ${header(ctx)}
 ${problems(ctx)}
+${baselineSection(data.runDir)}
 ${curriculumSection(ctx)}
+${bucketsSection(data.runDir, ctx.spec, summary.finalHeldout)}
 ${progressSection(ctx)}
 ${continualSection(ctx)}
 ${continualPhaseSection(ctx.data, ctx.spec)}
@@ -106,7 +110,7 @@ ${kpi('final avg accuracy', formatPercent(finalAverage(summary)))}
 ${kpi('steps', formatInteger(summary.steps))}
 ${kpi('samples', formatInteger(summary.samples))}
 ${kpi('wall time', formatDuration(summary.wallSeconds))}
-${kpi('backend', summary.backend)}
+${kpi('backend', summary.device ? `${summary.backend} · ${summary.device}` : summary.backend)}
 ${kpi('reviews', formatInteger(summary.reviews))}
 ${kpi('reverts', formatInteger(summary.reverts))}
 ${kpi('decisions', formatInteger(summary.decisions || data.decisions.length))}

@@ -15,6 +15,8 @@ export const RUN_DIR_FILES = {
   lessons: 'lessons.jsonl',
   /** RunSummary (report/run-summary.ts), written when the run ends. */
   summary: 'summary.json',
+  /** runId, the spec file it came from (relative data paths resolve against its folder) and the start time. */
+  runInfo: 'run.json',
   /** The self-contained HTML report (report/render-report.ts). */
   report: 'report.html',
   /** Checkpoint directory and controller snapshot: owned by the runtime, not read here. */

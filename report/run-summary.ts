@@ -95,6 +95,7 @@ export const RunSummary = Type.Object(
     steps: NonNegativeInt('last training step reached'),
     samples: NonNegativeInt('training samples seen, all branches'),
     backend: Type.String({ description: 'TensorFlow.js backend used' }),
+    device: Type.Optional(Type.String({ description: 'where the backend computed (trainer.metrics device)' })),
     stages: Type.Array(StageSummary),
     tasks: Type.Array(TaskSummary),
     finalHeldout: Type.Record(Type.String(), Type.Number({ minimum: 0, maximum: 1 }), {

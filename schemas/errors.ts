@@ -30,7 +30,12 @@ export const ERROR_CODES = {
   CUR_STORE_CORRUPT: { status: 500, doc: 'A stored run record could not be read back (bad JSON or event); the run is not restarted afresh.' },
   CUR_RUN_UNKNOWN: { status: 404, doc: 'No run with that id.' },
   CUR_RUN_EXISTS: { status: 409, doc: 'A run with that id already exists.' },
-  CUR_ACTION_INVALID: { status: 409, doc: 'The operator action is not allowed in the run current state.' },
+  CUR_RUN_NOT_RESUMABLE: {
+    status: 409,
+    doc: 'The folder given to --resume is not a run that can continue: it does not exist, is not a run directory, or never got past its start.',
+  },
+  CUR_PORT_IN_USE: { status: 409, doc: 'The HTTP port is taken (often another run): stop that process, or pass --port 0 (any free port) or --no-http.' },
+  CUR_ACTION_INVALID: { status: 409, doc: "The operator action is not allowed in the run's current state; the answer names the state and the actions that are valid in it." },
   CUR_AUTH: { status: 401, doc: 'Missing or wrong bearer token.' },
   CUR_CONFIG_INVALID: { status: 400, doc: 'A service configuration (file or environment) failed validation.' },
   CUR_COMMAND_FAILED: {
@@ -39,6 +44,10 @@ export const ERROR_CODES = {
   },
   CUR_BACKEND_UNAVAILABLE: { status: 500, doc: 'The requested TensorFlow.js backend is not installed or found no device.' },
   CUR_FEEDBACK_INVALID: { status: 400, doc: 'A feedback row failed the feedback schema.' },
+  CUR_FEEDBACK_REFUSED: {
+    status: 422,
+    doc: "A valid feedback row cannot apply to the run it was sent to: another deployment, an input no task of the run encodes, or a label outside the task's classes. It is never pooled nor counted (the bus dead-letters it with the reason).",
+  },
   CUR_REQUEST_INVALID: { status: 400, doc: 'An HTTP request body, parameter or header failed validation; each detail names the field.' },
   CUR_ROUTE_UNKNOWN: { status: 404, doc: 'No HTTP route with that method and path.' },
   CUR_INTERNAL: { status: 500, doc: 'An unexpected server error; the log has the details under the request id.' },
@@ -63,6 +72,20 @@ export class CurriculumError extends Error {
   /** Message plus one indented line per detail, for terminals. */
   describe(): string {
     return [`${this.code}: ${this.message}`, ...this.details.map((d) => `  - ${d}`)].join('\n');
+  }
+}
+
+/** CUR_ACTION_INVALID: an operator action the run cannot take in its current state, with the ones it can. */
+export class ActionInvalidError extends CurriculumError {
+  constructor(
+    readonly runId: string,
+    readonly action: string,
+    readonly state: string,
+    readonly validActions: readonly string[],
+  ) {
+    const valid = validActions.length > 0 ? validActions.join(', ') : 'none';
+    super('CUR_ACTION_INVALID', `cannot ${action} run ${runId} while it is ${state}; valid actions now: ${valid}`, [`state: ${state}`, `valid actions: ${valid}`]);
+    this.name = 'ActionInvalidError';
   }
 }
 

@@ -4,6 +4,7 @@
 import { Type, type Static, type TSchema } from '@sinclair/typebox';
 import { LearningRateSchedule, LiteralUnion, SuiteName } from './common.ts';
 import { ModelSpec, OptimizerSpec, ReplaySpec, TaskSpec } from './spec.ts';
+import { TokenizerSpec } from './text.ts';
 
 export { LearningRateSchedule, SuiteName } from './common.ts';
 
@@ -37,6 +38,7 @@ export const TrainerMetricsPayload = Type.Object(
     gradientNorm: NonNegative('global gradient norm before clipping: the mean over the window\'s steps when clipping is on, the publishing step\'s own when it is off (computing it every step costs 6-11% of a small model\'s step)'),
     samplesPerSecond: NonNegative('throughput over the window'),
     backend: Type.String({ description: 'TensorFlow.js backend in use' }),
+    device: Type.Optional(Type.String({ description: 'where the backend computes, e.g. "GPU:0 (NVIDIA H200)" or "CPU (wasm SIMD, 1 thread)"' })),
   },
   { additionalProperties: false },
 );
@@ -101,6 +103,7 @@ export const RunConfig = Type.Object(
     samplesPerTask: Type.Integer({ minimum: 1, description: 'evaluation samples per task and suite' }),
     baseDir: Type.String({ description: 'directory relative dataset paths resolve against' }),
     replay: Type.Optional(ReplaySpec),
+    tokenizer: Type.Optional(TokenizerSpec),
   },
   { additionalProperties: false },
 );
@@ -124,6 +127,16 @@ export const FeedbackSelection = Type.Object(
   { additionalProperties: false },
 );
 export type FeedbackSelection = Static<typeof FeedbackSelection>;
+
+/**
+ * The feedback pool's answer for one delivered feedback event (not a bus event: the controller's
+ * runtime asks the pool and hands this to the pure core with the event): the delivery's position
+ * in the pool, and for a repeat the item it repeats and how the pool recognised it.
+ */
+export interface PoolVerdict {
+  seq: number;
+  repeatOf?: { feedbackId: string; by: 'id' | 'content' };
+}
 
 export const StartLessonPayload = Type.Object(
   {
@@ -261,7 +274,9 @@ export const FeedbackPayload = Type.Object(
   { additionalProperties: false },
 );
 
-export const OperatorAction = LiteralUnion(['pause', 'resume', 'force-advance', 'revert', 'stop']);
+/** What an operator can ask of a run (the API, the CLI and the operator.command event). */
+export const OPERATOR_ACTIONS = ['pause', 'resume', 'force-advance', 'revert', 'stop'] as const;
+export const OperatorAction = LiteralUnion(OPERATOR_ACTIONS);
 export type OperatorAction = Static<typeof OperatorAction>;
 
 export const OperatorCommandPayload = Type.Object(

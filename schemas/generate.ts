@@ -1,6 +1,7 @@
 // Generates the committed artefacts derived from the TypeScript contracts:
 //   schemas/json/*.json       JSON Schema for every event and for the spec (clients in other languages)
 //   docs/spec-reference.md    every spec field with its type, default and description
+//   docs/dead-letters.md      the dead-letter record (schemas/dead-letter.ts)
 // `npm run schemas:generate` writes them; the contract test fails when they are stale.
 import { writeFileSync, mkdirSync, readdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
@@ -9,6 +10,7 @@ import { EVENT_SCHEMAS, FeedbackPayload, type EventType } from './events.ts';
 import { CurriculumSpec } from './spec.ts';
 import { ERROR_CODES } from './errors.ts';
 import { ALL_TOPICS, TOPIC_OF } from './topics.ts';
+import { DEAD_LETTER_HEADERS, DEAD_LETTER_RECORD_DOC, DeadLetterHeaders } from './dead-letter.ts';
 
 const root = join(import.meta.dirname, '..');
 
@@ -53,9 +55,19 @@ export function generatedFiles(): Map<string, string> {
     'x-topic': TOPIC_OF.feedback,
     ...(toJsonSchema(FeedbackPayload) as object),
   }));
+  files.set('schemas/json/dead-letter.headers.json', json({
+    $schema: 'http://json-schema.org/draft-07/schema#',
+    $id: 'dead-letter.headers.json',
+    title: 'Dead-letter record headers',
+    'x-topic': '<topic>.dlq',
+    'x-key': DEAD_LETTER_RECORD_DOC.key,
+    'x-value': DEAD_LETTER_RECORD_DOC.value,
+    ...(toJsonSchema(DeadLetterHeaders) as object),
+  }));
   files.set('schemas/json/topics.json', json({ topics: ALL_TOPICS, eventTopics: TOPIC_OF }));
   files.set('docs/spec-reference.md', specReference());
   files.set('docs/errors.md', errorReference());
+  files.set('docs/dead-letters.md', deadLetterReference());
   return files;
 }
 
@@ -123,6 +135,31 @@ function errorReference(): string {
     '| code | HTTP status | meaning |',
     '| --- | --- | --- |',
     ...Object.entries(ERROR_CODES).map(([code, e]) => `| \`${code}\` | ${e.status} | ${e.doc} |`),
+    '',
+  ].join('\n');
+}
+
+function deadLetterReference(): string {
+  const required = new Set<string>(DeadLetterHeaders.required ?? []);
+  return [
+    '# Dead-letter records',
+    '',
+    'Generated from `schemas/dead-letter.ts` by `npm run schemas:generate`; do not edit by hand.',
+    'The same contract as JSON Schema: `schemas/json/dead-letter.headers.json`.',
+    '',
+    'A message a service cannot decode (not JSON, an unknown type or schema version, a schema',
+    'violation, over the size limit) is written to `<topic>.dlq` (with any topic prefix) and its',
+    'offset committed: a poison message never blocks its partition. Every consumer group that reads',
+    'the topic writes its own dead letter. If the broker refuses even the dead letter, the message is',
+    'logged (level error, with topic, partition and offset), reported to the subscriber as not written\n(the controller counts both in `curriculum_dlq_messages_total`) and skipped.',
+    '',
+    `- **key**: ${DEAD_LETTER_RECORD_DOC.key}`,
+    `- **value**: ${DEAD_LETTER_RECORD_DOC.value}`,
+    '- **headers**: UTF-8 strings, below. Any other header is the original message\'s own, copied unchanged.',
+    '',
+    '| header | always | meaning |',
+    '| --- | --- | --- |',
+    ...Object.values(DEAD_LETTER_HEADERS).map((h) => `| \`${h.name}\` | ${required.has(h.name) ? 'yes' : ''} | ${h.doc} |`),
     '',
   ].join('\n');
 }

@@ -6,8 +6,10 @@ import { dirname, resolve } from 'node:path';
 import { isNode, LineCounter, parseDocument, type Document } from 'yaml';
 import { Value } from '@sinclair/typebox/value';
 import { CurriculumSpec, DEFAULTED_SECTIONS, type CurriculumSpecInput, type ResolvedSpec } from './spec.ts';
+import { checkBuckets, expandBuckets } from './difficulty-buckets.ts';
 import { checkValue, describeValue, formatFieldError, type FieldError } from './validate.ts';
 import { CurriculumError } from './errors.ts';
+import { checkTextReferences, modalityOf } from './text.ts';
 
 export interface LoadedSpec {
   spec: ResolvedSpec;
@@ -51,7 +53,7 @@ export function parseSpecText(text: string, label: string): ResolvedSpec {
       cause: errors,
     });
   }
-  return resolveDefaults(value as CurriculumSpecInput);
+  return expandBuckets(resolveDefaults(value as CurriculumSpecInput));
 }
 
 /** Validates a spec that arrived as data (for example in a run.start event). */
@@ -65,7 +67,7 @@ export function parseSpecValue(value: unknown, label: string): ResolvedSpec {
       { cause: errors },
     );
   }
-  return resolveDefaults(value as CurriculumSpecInput);
+  return expandBuckets(resolveDefaults(value as CurriculumSpecInput));
 }
 
 /** Every problem of a spec value: schema errors first, then cross-references (only when the shape is right). */
@@ -78,7 +80,9 @@ export function validateSpecValue(value: unknown): FieldError[] {
   const resolved = resolveDefaults(value as CurriculumSpecInput);
   const schemaErrors = checkValue(CurriculumSpec, resolved);
   if (schemaErrors.length > 0) return schemaErrors;
-  return checkReferences(resolved);
+  // Bucketed tasks are checked as the user wrote them, so every path points into their file;
+  // the loader expands them into tasks and stages only once the spec is valid.
+  return [...checkBuckets(resolved), ...checkReferences(resolved)];
 }
 
 export function resolveDefaults(input: CurriculumSpecInput): ResolvedSpec {
@@ -103,10 +107,13 @@ function checkReferences(spec: ResolvedSpec): FieldError[] {
     if (g.kind === 'addition' && g.minDigits > g.digits) {
       err(`tasks[${i}].generator.minDigits`, 'minDigits is above digits', g.minDigits, `at most ${g.digits}`);
     }
+    if (g.kind === 'sparse-parity' && g.relevant > g.bits) {
+      err(`tasks[${i}].generator.relevant`, 'more relevant bits than input bits', g.relevant, `at most bits (${g.bits})`);
+    }
   });
 
   const modalities = new Set(spec.tasks.map((t) => t.generator.kind === 'jsonl' ? `jsonl:${t.generator.path}` : t.generator.kind));
-  const kinds = new Set(spec.tasks.map((t) => t.generator.kind));
+  const kinds = new Set(spec.tasks.map((t) => modalityOf(t.generator.kind, spec.tokenizer !== undefined)));
   if (kinds.size > 1) {
     err('tasks', 'tasks mix generator kinds, but one model serves them all', [...kinds].join(', '), 'a single generator kind');
   }
@@ -120,6 +127,7 @@ function checkReferences(spec: ResolvedSpec): FieldError[] {
       if (!stageIds.includes(key)) err(`model.unfreeze.${key}`, 'unfreeze names a stage the spec does not have', key, `one of ${stageIds.join(', ')}`);
     }
   }
+  errors.push(...checkTextReferences(spec));
 
   const stageIds = new Set<string>();
   const everTrained = new Set<string>();
@@ -144,6 +152,9 @@ function checkReferences(spec: ResolvedSpec): FieldError[] {
     }
     if (s.teacher.floor * s.tasks.length > 1) {
       err(`${at}.teacher.floor`, 'floor times the number of tasks exceeds 1', s.teacher.floor, `at most ${(1 / s.tasks.length).toFixed(3)}`);
+    }
+    if (s.mix !== undefined && s.mix > 0 && s.teacher.floor * spec.tasks.length > 1) {
+      err(`${at}.teacher.floor`, 'with mix the lesson spans every task of the curriculum, and floor times their number exceeds 1', s.teacher.floor, `at most ${(1 / spec.tasks.length).toFixed(3)}`);
     }
     const lr = s.learningRate;
     if ((lr.kind === 'cosine' || lr.kind === 'triangular') && lr.min >= lr.max) {

@@ -2,6 +2,10 @@
 // generated reference in docs/spec-reference.md cannot drift from what the loader applies).
 import { Type, type Static, type TSchema } from '@sinclair/typebox';
 import { BACKEND_NAMES, LearningRateSchedule, LiteralUnion, SuiteName } from './common.ts';
+import { SpamAssassinGenerator, TextClassifierModel, TokenizerSpec } from './text.ts';
+import { StageMix } from './mixing.ts';
+import { SparseParityGenerator } from './task-families.ts';
+import { DifficultyBuckets } from './difficulty-buckets.ts';
 
 const Obj = <T extends Parameters<typeof Type.Object>[0]>(props: T, description?: string) =>
   Type.Object(props, { additionalProperties: false, ...(description ? { description } : {}) });
@@ -44,7 +48,7 @@ export const JsonlGenerator = Obj(
   },
   'your own data: one JSON object per line',
 );
-export const Generator = Type.Union([AdditionGenerator, PermutedDigitsGenerator, JsonlGenerator]);
+export const Generator = Type.Union([AdditionGenerator, PermutedDigitsGenerator, JsonlGenerator, SpamAssassinGenerator, SparseParityGenerator]);
 export type Generator = Static<typeof Generator>;
 
 export const TaskSpec = Obj({
@@ -55,6 +59,7 @@ export const TaskSpec = Obj({
   categories: Type.Optional(Type.Array(Type.String({ minLength: 1 }), { description: 'category names tracked for fairness' })),
   noise: Type.Optional(NoiseOptions),
   rationale: Type.Optional(Type.String({ description: 'why this task is in the curriculum (shown in the report)' })),
+  buckets: Type.Optional(DifficultyBuckets),
 });
 export type TaskSpec = Static<typeof TaskSpec>;
 
@@ -139,6 +144,7 @@ export const StageSpec = Obj({
   id: Id('stage id'),
   tasks: Type.Array(Type.String({ minLength: 1 }), { minItems: 1, description: 'task ids trained in this stage' }),
   teacher: Teacher,
+  mix: StageMix,
   learningRate: LearningRateSchedule,
   lessonSteps: Type.Optional(Type.Integer({ minimum: 1, description: 'overrides training.lessonSteps' })),
   advance: AdvancePolicy,
@@ -189,7 +195,7 @@ export const PretrainedModel = Obj(
   'fine-tune a TensorFlow.js Layers model (as tf.LayersModel.save or the Keras converter writes it, or a run exported)',
 );
 export type PretrainedModel = Static<typeof PretrainedModel>;
-export const ModelSpec = Type.Union([MlpModel, Seq2SeqModel, PretrainedModel]);
+export const ModelSpec = Type.Union([MlpModel, Seq2SeqModel, PretrainedModel, TextClassifierModel]);
 export type ModelSpec = Static<typeof ModelSpec>;
 
 export const OptimizerSpec = Obj({
@@ -291,6 +297,7 @@ export const CurriculumSpec = Obj({
   description: Type.Optional(Type.String()),
   seed: Type.Integer({ minimum: 0, maximum: 4294967295, default: 1, description: 'seeds every random choice of the run' }),
   model: ModelSpec,
+  tokenizer: Type.Optional(TokenizerSpec),
   optimizer: Type.Optional(OptimizerSpec),
   training: Type.Optional(TrainingSpec),
   tasks: Type.Array(TaskSpec, { minItems: 1 }),

@@ -137,7 +137,11 @@ export function checkValue(schema: TSchema, value: unknown, basePath = ''): Fiel
         continue;
       }
       if (variant) {
-        for (const inner of checkValue(variant, error.value, path)) push(out, seen, inner);
+        // Defaults are applied to a union only when a whole variant matches, so a value with one
+        // real error lacks its variant's defaulted fields: fill them before checking, or each
+        // would be reported missing beside the real error.
+        const defaulted = Value.Default(variant, structuredClone(error.value)) as unknown;
+        for (const inner of checkValue(variant, defaulted, path)) push(out, seen, inner);
         continue;
       }
     }

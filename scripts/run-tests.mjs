@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // Runs every test/**/*.test.ts with node's test runner (Node 20 has no glob support in --test).
 // Usage: node scripts/run-tests.mjs [filter ...]   (filters are substrings of the test path)
-import { readdirSync, statSync } from 'node:fs';
+import { existsSync, readdirSync, statSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { spawnSync } from 'node:child_process';
 
@@ -26,9 +26,31 @@ if (files.length === 0) {
 }
 // --test-force-exit: a test file whose tests all finished must not hold the run hostage to a
 // handle a client library left open (kafkajs after a broker restart did, once, in CI).
-const result = spawnSync(
-  process.execPath,
-  ['--import', 'tsx', '--test', '--test-concurrency=1', '--test-timeout=600000', '--test-force-exit', ...files],
-  { cwd: root, stdio: 'inherit' },
-);
-process.exit(result.status ?? 1);
+const run = (list, env = process.env) =>
+  spawnSync(
+    process.execPath,
+    ['--import', 'tsx', '--test', '--test-concurrency=1', '--test-timeout=600000', '--test-force-exit', ...list],
+    { cwd: root, stdio: 'inherit', env },
+  ).status ?? 1;
+
+const status = run(files);
+
+// The trainer and evaluator tests run on wasm above and once more on the native TensorFlow
+// backend (test/trainer/fixtures.ts testBackend() reads CURRICULUM_TEST_BACKEND). Files that
+// choose their backends themselves are not repeated. CURRICULUM_TEST_NATIVE=0 turns the pass
+// off; without `npm run setup:native` it is skipped with a note, except in CI, where it fails.
+const choosesOwnBackend = ['backend-selection', 'wasm-matmul-patch-agrees', 'native-and-wasm-agree'];
+const nativePass = files.filter((f) => /^test\/(trainer|evaluator)\//.test(f) && !choosesOwnBackend.some((s) => f.includes(s)));
+let nativeStatus = 0;
+if (nativePass.length > 0 && process.env.CURRICULUM_TEST_NATIVE !== '0') {
+  if (existsSync(join(root, '.native', 'cpu', '.installed'))) {
+    console.error(`\n# the trainer and evaluator tests again on the native backend (CURRICULUM_TEST_BACKEND=tensorflow): ${nativePass.length} files`);
+    nativeStatus = run(nativePass, { ...process.env, CURRICULUM_TEST_BACKEND: 'tensorflow' });
+  } else if (process.env.CI === 'true') {
+    console.error('\n# not ok: the native backend is not installed (.native/cpu); .ci/run installs it with `npm run setup:native`');
+    nativeStatus = 1;
+  } else {
+    console.error('\n# note: the trainer and evaluator tests ran on wasm only; `npm run setup:native` adds the tensorflow pass');
+  }
+}
+process.exit(status !== 0 ? status : nativeStatus);

@@ -1,13 +1,38 @@
 // State store for embedded runs: the memory store's semantics, with every commit also written
 // atomically (write + rename) to `<dir>/<runId>/controller-state.json`, so an interrupted run
-// can be resumed. The embedded bus is a fresh in-process log on every start, so offsets read
+// can be resumed (a file that does not read back is CUR_STORE_CORRUPT). The embedded bus is a fresh in-process log on every start, so offsets read
 // back from disk are dropped: they belong to a log that no longer exists.
 import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { CurriculumError } from '../schemas/errors.ts';
+import { validateEvent } from '../schemas/decode.ts';
 import { MemoryRunStore } from './memory-store.ts';
 import { asBatchCommit, type BatchCommitInput, type CommitInput, type CommitOutcome, type OutboxAck, type RunStore, type StoredRun } from './run-store.ts';
 
 const STATE_FILE = 'controller-state.json';
+
+/** A run's state file read back; anything that does not parse as one is CUR_STORE_CORRUPT (as in the Redis store). */
+function readStateFile(runId: string, file: string): StoredRun {
+  const corrupt = (what: string, cause?: unknown) =>
+    new CurriculumError('CUR_STORE_CORRUPT', `run ${runId}: ${file}: ${what}`, [], cause === undefined ? undefined : { cause });
+  let saved: unknown;
+  try {
+    saved = JSON.parse(readFileSync(file, 'utf8'));
+  } catch (e) {
+    throw corrupt(`not JSON (${(e as Error).message})`, e);
+  }
+  if (typeof saved !== 'object' || saved === null || Array.isArray(saved)) throw corrupt('not a run record');
+  const { snapshot, revision, outbox } = saved as Partial<Record<keyof StoredRun, unknown>>;
+  if (snapshot === undefined) throw corrupt('record has no snapshot');
+  if (typeof revision !== 'number' || !Number.isInteger(revision) || revision < 1) throw corrupt('record has no revision');
+  if (!Array.isArray(outbox)) throw corrupt('record has no outbox');
+  const events = outbox.map((entry: unknown, i) => {
+    const checked = validateEvent(entry);
+    if (!checked.ok) throw corrupt(`outbox entry ${i} is not a valid event: ${checked.reason}`);
+    return checked.event;
+  });
+  return { runId, snapshot, revision, appliedOffsets: {}, outbox: events };
+}
 
 export class FileRunStore implements RunStore {
   readonly kind = 'memory' as const;
@@ -76,11 +101,11 @@ export class FileRunStore implements RunStore {
 
   private async hydrate(runId: string): Promise<void> {
     if (this.loaded.has(runId)) return;
-    this.loaded.add(runId);
     const file = join(this.dir, runId, STATE_FILE);
-    if (!existsSync(file)) return;
-    const saved = JSON.parse(readFileSync(file, 'utf8')) as StoredRun;
-    await this.memory.commit({ runId, snapshot: saved.snapshot, source: null, outbox: saved.outbox });
+    // Offsets are dropped (see the file comment); snapshot, revision and outbox come back as saved.
+    // A corrupt file throws each time it is read: never "no such run", which would start it afresh.
+    if (existsSync(file)) this.memory.restore(readStateFile(runId, file));
+    this.loaded.add(runId);
   }
 
   private async persist(runId: string): Promise<void> {

@@ -2,7 +2,21 @@
 // Snapshots are kept by reference, not copied: the controller core never mutates a snapshot it
 // was given (it returns new ones), and copying the whole snapshot per event was a quarter of
 // the in-memory runtime's CPU time (bench:controller profile).
+import type { AnyEvent } from '../schemas/events.ts';
 import { asBatchCommit, offsetIsAbove, offsetKey, type BatchCommitInput, type CommitInput, type CommitOutcome, type OutboxAck, type RunStore, type StoredRun } from './run-store.ts';
+
+/** The outbox after appending `events`: an event id already pending is not appended again (Redis: HSETNX). */
+function appendNew(outbox: readonly AnyEvent[], events: readonly AnyEvent[]): readonly AnyEvent[] {
+  if (events.length === 0) return outbox;
+  const pending = new Set(outbox.map((e) => e.eventId));
+  const added: AnyEvent[] = [];
+  for (const e of events) {
+    if (pending.has(e.eventId)) continue;
+    pending.add(e.eventId);
+    added.push(e);
+  }
+  return added.length === 0 ? outbox : [...outbox, ...added];
+}
 
 export class MemoryRunStore implements RunStore {
   readonly kind = 'memory' as const;
@@ -52,9 +66,14 @@ export class MemoryRunStore implements RunStore {
       snapshot: input.snapshot,
       revision,
       appliedOffsets,
-      outbox: input.outbox.length === 0 && current ? current.outbox : [...(current?.outbox ?? []), ...input.outbox],
+      outbox: appendNew(current?.outbox ?? [], input.outbox),
     });
     return { status: 'committed', revision };
+  }
+
+  /** Puts a run read back from durable storage (the file store) in place as it was saved. */
+  restore(run: StoredRun): void {
+    this.runs.set(run.runId, { ...run, appliedOffsets: { ...run.appliedOffsets }, outbox: [...run.outbox] });
   }
 
   private ack(runId: string, eventIds: readonly string[]): void {

@@ -1,16 +1,18 @@
 // Production feedback as a task source. The pool of a deployment is a service-side dataset on the
 // shared checkpoint storage: <checkpointRoot>/<runId>/feedback/<deploymentId>.jsonl, one line per
-// delivered feedback event {seq, partition, offset, feedback | duplicateOf}. seq counts deliveries
-// of distinct log offsets from 1 - exactly what the controller core counts (it applies each offset
-// once) - so the core can name a cut of the pool (FeedbackSelection.upToCount) without holding a
-// single id. A repeated feedbackId is recorded as a duplicate line (counted, never used); a
-// redelivered offset is not recorded at all. Commands carry the selection (cut at upToCount,
+// admitted feedback event {seq, partition, offset, feedback | duplicateOf, by}. The controller's
+// runtime is its only writer (controller/runtime/feedback-gate.ts): it appends each admitted event
+// and hands the pool's verdict (seq, and what a repeat repeats) to the core, which takes seq as
+// its cut of the pool (FeedbackSelection.upToCount) without holding a single id. A repeat - a
+// feedbackId or a content seen anywhere in the pool's history - is recorded as a duplicate line
+// (counted once, never used); a redelivered offset is not recorded again. Commands carry the selection (cut at upToCount,
 // newest poolLimit items kept, hold-out by a hash of feedbackId), so trainer and evaluator select
 // exactly the same items. Rows are encoded through the run's tasks: a digits vector or an
 // addition string becomes the example that task would build, the label a class of its encoding.
+import { createHash } from 'node:crypto';
 import { appendFileSync, existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import type { Feedback, FeedbackSelection } from '../schemas/events.ts';
+import type { Feedback, FeedbackSelection, PoolVerdict } from '../schemas/events.ts';
 import { hashSeed } from './random.ts';
 import type { TaskSet } from './registry.ts';
 import type { Example } from './task.ts';
@@ -20,6 +22,9 @@ export interface PoolItem {
   feedback: Feedback;
 }
 
+/** Lines kept on disk per deployment; a spec's continual.poolLimit then picks the newest of them. */
+export const DEFAULT_POOL_RETENTION = 20000;
+
 /** One line of the pool file. */
 interface PoolLine {
   seq: number;
@@ -27,6 +32,15 @@ interface PoolLine {
   offset?: string;
   feedback?: Feedback;
   duplicateOf?: string;
+  /** What made the line a duplicate (absent on lines written before content dedupe: 'id'). */
+  by?: RepeatKind;
+}
+
+type RepeatKind = NonNullable<PoolVerdict['repeatOf']>['by'];
+
+/** Same input, label and category: the same example, whatever its feedbackId. */
+export function feedbackContentKey(feedback: Feedback): string {
+  return createHash('sha256').update(JSON.stringify([feedback.input, feedback.label, feedback.category ?? null])).digest('base64url').slice(0, 22);
 }
 
 /** Where a deployment's pool of a run lives: next to the run's checkpoints (same run-id mangling). */
@@ -65,12 +79,16 @@ export function readPool(file: string): PoolItem[] {
 }
 
 /**
- * Appends delivered feedback: a new feedbackId as an item, a repeated one as a duplicate line, a
- * redelivered log offset not at all. At most `retain` lines stay on disk (oldest dropped, by
- * rewriting the file once it holds twice that many); ids dropped that way are forgotten.
+ * Appends delivered feedback: a new item as an item, a repeat (a feedbackId or a content key seen
+ * anywhere in the pool's history) as a duplicate line, a redelivered log offset not at all (its
+ * recorded verdict is returned again). At most `retain` lines stay on disk (oldest dropped, by
+ * rewriting the file once it holds twice that many); the history of ids and content keys lives
+ * in `<file>.seen`, which is never compacted, so a repeat is recognised however old its original.
  */
 export class FeedbackPool {
   private readonly ids = new Set<string>();
+  private readonly contents = new Map<string, string>();
+  private readonly byOffset = new Map<string, PoolVerdict>();
   private readonly lastOffset = new Map<number, bigint>();
   private lastSeq = 0;
   private lines = 0;
@@ -79,6 +97,8 @@ export class FeedbackPool {
     readonly file: string,
     private readonly retain: number,
   ) {
+    for (const entry of readSeen(seenFile(file))) this.see(entry.i, entry.c);
+    // Lines too: a writer killed between the pool line and its history entry loses neither.
     for (const line of readLines(file)) this.remember(line);
   }
 
@@ -88,28 +108,41 @@ export class FeedbackPool {
   }
 
   /** `position` is the event's place in the log; without one every call is a new delivery. */
-  append(feedback: Feedback, position?: { partition: number; offset: string }): 'accepted' | 'duplicate' | 'redelivered' {
+  append(feedback: Feedback, position?: { partition: number; offset: string }): PoolVerdict & { redelivered: boolean } {
     if (position) {
       const last = this.lastOffset.get(position.partition);
-      if (last !== undefined && BigInt(position.offset) <= last) return 'redelivered';
+      if (last !== undefined && BigInt(position.offset) <= last) {
+        const known = this.byOffset.get(`${position.partition}:${position.offset}`);
+        // An offset below the newest that the pool never recorded (compacted away, or a message
+        // this pool never saw): its seq is unknown, so it names none the core has not counted.
+        return { ...(known ?? { seq: this.lastSeq }), redelivered: true };
+      }
     }
-    const duplicate = this.ids.has(feedback.feedbackId);
-    const line: PoolLine = { seq: this.lastSeq + 1, ...(position ?? {}), ...(duplicate ? { duplicateOf: feedback.feedbackId } : { feedback }) };
+    const key = feedbackContentKey(feedback);
+    const repeatOf = this.ids.has(feedback.feedbackId) ? { feedbackId: feedback.feedbackId, by: 'id' as const } : this.contents.has(key) ? { feedbackId: this.contents.get(key) as string, by: 'content' as const } : undefined;
+    const line: PoolLine = { seq: this.lastSeq + 1, ...(position ?? {}), ...(repeatOf ? { duplicateOf: repeatOf.feedbackId, by: repeatOf.by } : { feedback }) };
     mkdirSync(dirname(this.file), { recursive: true });
     appendFileSync(this.file, `${JSON.stringify(line)}\n`);
+    if (!repeatOf) appendFileSync(seenFile(this.file), `${JSON.stringify({ i: feedback.feedbackId, c: key })}\n`);
     this.remember(line);
     if (this.lines > 2 * this.retain) this.compact();
-    return duplicate ? 'duplicate' : 'accepted';
+    return { seq: line.seq, ...(repeatOf ? { repeatOf } : {}), redelivered: false };
+  }
+
+  private see(id: string, key: string): void {
+    this.ids.add(id);
+    if (!this.contents.has(key)) this.contents.set(key, id);
   }
 
   private remember(line: PoolLine): void {
     this.lastSeq = Math.max(this.lastSeq, line.seq);
     this.lines += 1;
-    if (line.feedback) this.ids.add(line.feedback.feedbackId);
+    if (line.feedback) this.see(line.feedback.feedbackId, feedbackContentKey(line.feedback));
     if (line.partition !== undefined && line.offset !== undefined) {
       const offset = BigInt(line.offset);
       const last = this.lastOffset.get(line.partition);
       if (last === undefined || offset > last) this.lastOffset.set(line.partition, offset);
+      this.byOffset.set(`${line.partition}:${line.offset}`, { seq: line.seq, ...(line.duplicateOf !== undefined ? { repeatOf: { feedbackId: line.duplicateOf, by: line.by ?? 'id' } } : {}) });
     }
   }
 
@@ -118,10 +151,29 @@ export class FeedbackPool {
     const tmp = `${this.file}.tmp`;
     writeFileSync(tmp, kept.map((l) => `${JSON.stringify(l)}\n`).join(''));
     renameSync(tmp, this.file);
-    this.ids.clear();
     this.lines = 0;
+    this.byOffset.clear();
     for (const l of kept) this.remember(l);
   }
+}
+
+function seenFile(poolFile: string): string {
+  return `${poolFile}.seen`;
+}
+
+function readSeen(file: string): Array<{ i: string; c: string }> {
+  if (!existsSync(file)) return [];
+  const out: Array<{ i: string; c: string }> = [];
+  for (const text of readFileSync(file, 'utf8').split('\n')) {
+    if (text.trim() === '') continue;
+    try {
+      const entry = JSON.parse(text) as { i?: unknown; c?: unknown };
+      if (typeof entry.i === 'string' && typeof entry.c === 'string') out.push({ i: entry.i, c: entry.c });
+    } catch {
+      // torn write: the pool line it follows restores the entry
+    }
+  }
+  return out;
 }
 
 /** Deterministic hold-out membership: the same id is always on the same side. */
@@ -148,23 +200,25 @@ export interface EncodedFeedback {
   skipped: Array<{ feedbackId: string; reason: string }>;
 }
 
-/** Encodes feedback through the first task of the run that accepts the row. */
+/** A row as the first task of the run that accepts it encodes it, or why none does. */
+export function encodeThroughTasks(taskSet: TaskSet, feedback: Pick<Feedback, 'input' | 'label' | 'category'>): Example | string {
+  let reason = 'no task of the run encodes feedback';
+  for (const task of taskSet.tasks.values()) {
+    if (!task.encodeRow) continue;
+    const r = task.encodeRow(feedback.input, feedback.label, feedback.category ?? 'feedback');
+    if (typeof r !== 'string') return r;
+    reason = `${task.id}: ${r}`;
+  }
+  return reason;
+}
+
+/** Encodes pooled feedback (admitted when it arrived; a spec changed since may still refuse some). */
 export function encodeFeedback(taskSet: TaskSet, items: readonly PoolItem[]): EncodedFeedback {
   const out: EncodedFeedback = { examples: [], skipped: [] };
   for (const { feedback } of items) {
-    let reason = 'no task of the run encodes feedback';
-    let example: Example | null = null;
-    for (const task of taskSet.tasks.values()) {
-      if (!task.encodeRow) continue;
-      const r = task.encodeRow(feedback.input, feedback.label, feedback.category ?? 'feedback');
-      if (typeof r === 'string') reason = `${task.id}: ${r}`;
-      else {
-        example = r;
-        break;
-      }
-    }
-    if (example) out.examples.push(example);
-    else out.skipped.push({ feedbackId: feedback.feedbackId, reason });
+    const r = encodeThroughTasks(taskSet, feedback);
+    if (typeof r === 'string') out.skipped.push({ feedbackId: feedback.feedbackId, reason: r });
+    else out.examples.push(r);
   }
   return out;
 }

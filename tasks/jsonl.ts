@@ -2,13 +2,19 @@
 // {"input": "text" | [numbers], "label": "class" | number, "category"?: "group"}.
 // Rows are validated once, here at the edge; every malformed row is reported with its line
 // number and field. A seeded split keeps a fixed share of rows out of training for evaluation.
+// Text rows are one-hot characters by default; with the run's tokenizer they are token ids
+// (tasks/text-encoding.ts) and may be any length.
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import type { TaskSpec } from '../schemas/spec.ts';
 import { CurriculumError } from '../schemas/errors.ts';
+import { heldoutRowCount } from '../schemas/spec-files.ts';
+import { describeValue } from '../schemas/validate.ts';
 import { addGaussian, resolveNoise, wrongLabel, type Noise } from './noise.ts';
 import { hashSeed, Random } from './random.ts';
 import type { Encoding, Example, GeneratedSuite, Task } from './task.ts';
+import { replaceTokens, tokenEncoding, withTypos } from './text-encoding.ts';
+import type { Tokenizer } from './tokenizer.ts';
 
 const MAX_TEXT_LENGTH = 256;
 const MAX_REPORTED_ERRORS = 20;
@@ -19,6 +25,8 @@ export interface JsonlRow {
   input: string | number[];
   label: string;
   category: string;
+  /** Fields besides input, label and category that a reader asked for (a difficulty measure), unvalidated. */
+  extra?: Readonly<Record<string, unknown>>;
 }
 
 export interface JsonlDataset {
@@ -32,8 +40,16 @@ export interface JsonlDataset {
   encoding: Encoding;
 }
 
+export interface JsonlParseOptions {
+  /** The run tokenizes text: every input must be a string, of any length. */
+  tokenized?: boolean;
+  /** Fields allowed besides input, label and category, kept raw in `row.extra` (difficulty buckets read them). */
+  extraFields?: readonly string[];
+}
+
 /** Parses and validates JSONL text; throws CUR_DATASET_ROW naming every bad line and field. */
-export function parseJsonl(text: string, file: string): JsonlDataset {
+export function parseJsonl(text: string, file: string, options: JsonlParseOptions = {}): JsonlDataset {
+  const extraFields = options.extraFields ?? [];
   const rows: JsonlRow[] = [];
   const errors: string[] = [];
   let kind: 'text' | 'vector' | undefined;
@@ -57,16 +73,19 @@ export function parseJsonl(text: string, file: string): JsonlDataset {
     const row = value as Record<string, unknown>;
     let ok = true;
     for (const key of Object.keys(row)) {
-      if (!ROW_FIELDS.has(key)) {
-        fail(line, key, 'unknown field (allowed: input, label, category)');
+      if (!ROW_FIELDS.has(key) && !extraFields.includes(key)) {
+        fail(line, key, `unknown field (allowed: ${['input', 'label', 'category', ...extraFields].join(', ')})`);
         ok = false;
       }
     }
     const { input, label, category } = row;
     let rowKind: 'text' | 'vector' | undefined;
-    if (typeof input === 'string') {
+    if (options.tokenized && typeof input !== 'string') {
+      fail(line, 'input', `${input === undefined ? 'missing' : `expected a string, found ${describeValue(input)}`} (the spec's tokenizer reads text rows)`);
+      ok = false;
+    } else if (typeof input === 'string') {
       rowKind = 'text';
-      if (input.length > MAX_TEXT_LENGTH) {
+      if (!options.tokenized && input.length > MAX_TEXT_LENGTH) {
         fail(line, 'input', `text of ${input.length} characters exceeds ${MAX_TEXT_LENGTH}`);
         ok = false;
       }
@@ -100,6 +119,7 @@ export function parseJsonl(text: string, file: string): JsonlDataset {
         input: input as string | number[],
         label: String(label),
         category: (category as string | undefined) ?? 'uncategorized',
+        ...(extraFields.length > 0 ? { extra: Object.fromEntries(extraFields.map((f) => [f, row[f]])) } : {}),
       });
     }
   });
@@ -113,7 +133,7 @@ export function parseJsonl(text: string, file: string): JsonlDataset {
   if (rows.length === 0 || !kind) throw new CurriculumError('CUR_DATASET_EXHAUSTED', `${file}: the file has no rows`);
   const classes = [...new Set(rows.map((r) => r.label))].sort();
   const vocabulary =
-    kind === 'text' ? [...new Set(rows.flatMap((r) => [...(r.input as string)]))].sort() : [];
+    kind === 'text' && !options.tokenized ? [...new Set(rows.flatMap((r) => [...(r.input as string)]))].sort() : [];
   const encoding: Encoding =
     kind === 'text'
       ? { timesteps: Math.max(1, ...rows.map((r) => (r.input as string).length)), features: Math.max(1, vocabulary.length), positions: 1, classes: classes.length }
@@ -124,9 +144,10 @@ export function parseJsonl(text: string, file: string): JsonlDataset {
 const datasets = new Map<string, JsonlDataset>();
 
 /** Reads a dataset once per process (trainer and evaluator in one process share it). */
-export function loadJsonl(path: string, baseDir: string): JsonlDataset {
+export function loadJsonl(path: string, baseDir: string, options: JsonlParseOptions = {}): JsonlDataset {
   const file = resolve(baseDir, path);
-  const known = datasets.get(file);
+  const key = [options.tokenized ? 'tokenized' : 'plain', file, ...(options.extraFields ?? [])].join('\0');
+  const known = datasets.get(key);
   if (known) return known;
   let text: string;
   try {
@@ -134,14 +155,21 @@ export function loadJsonl(path: string, baseDir: string): JsonlDataset {
   } catch (e) {
     throw new CurriculumError('CUR_CONFIG_INVALID', `${file}: cannot read dataset: ${(e as Error).message}`);
   }
-  const dataset = parseJsonl(text, file);
-  datasets.set(file, dataset);
+  const dataset = parseJsonl(text, file, options);
+  datasets.set(key, dataset);
   return dataset;
 }
 
 export interface JsonlOptions {
   heldoutFraction: number;
   runSeed: number;
+}
+
+/** The seeded split of a task's rows: the first share held out, the rest for training. */
+export function splitRows(id: string, rows: readonly JsonlRow[], options: JsonlOptions): { train: JsonlRow[]; heldout: JsonlRow[] } {
+  const order = Random.fromSeed(hashSeed(options.runSeed, id, 'split')).shuffle([...rows]);
+  const heldout = heldoutRowCount(options.heldoutFraction, order.length);
+  return { heldout: order.slice(0, heldout), train: order.slice(heldout) };
 }
 
 export class JsonlTask implements Task {
@@ -151,20 +179,22 @@ export class JsonlTask implements Task {
   private readonly trainByClass: JsonlRow[][];
   private readonly noise: Noise;
   private readonly charIndex: Map<string, number>;
+  /** Token ids of each row, tokenized once (tokenized text only). */
+  private readonly ids = new Map<JsonlRow, Int32Array>();
 
   constructor(
     readonly id: string,
     readonly dataset: JsonlDataset,
     options: JsonlOptions,
     noise?: TaskSpec['noise'],
+    private readonly tokenizer?: Tokenizer,
   ) {
-    this.encoding = dataset.encoding;
+    this.encoding = tokenizer ? tokenEncoding(tokenizer, dataset.classes.length) : dataset.encoding;
     this.noise = resolveNoise(noise);
     this.charIndex = new Map(dataset.vocabulary.map((c, i) => [c, i]));
-    const order = Random.fromSeed(hashSeed(options.runSeed, id, 'split')).shuffle([...dataset.rows]);
-    const heldout = Math.round(options.heldoutFraction * order.length);
-    this.heldoutRows = order.slice(0, heldout);
-    this.trainRows = order.slice(heldout);
+    const split = splitRows(id, dataset.rows, options);
+    this.heldoutRows = split.heldout;
+    this.trainRows = split.train;
     this.trainByClass = dataset.classes.map((c) => this.trainRows.filter((r) => r.label === c)).filter((g) => g.length > 0);
   }
 
@@ -178,6 +208,7 @@ export class JsonlTask implements Task {
     const example = this.encode(row, (input) => {
       if (this.noise.inputNoise <= 0) return;
       if (this.dataset.kind === 'vector') addGaussian(input, this.noise.inputNoise, rng);
+      else if (this.tokenizer) replaceTokens(input, this.noise.inputNoise, this.tokenizer.size, rng);
       else this.swapCharacters(input, this.noise.inputNoise, rng);
     });
     if (this.noise.labelNoise > 0 && rng.next() < this.noise.labelNoise) {
@@ -199,6 +230,9 @@ export class JsonlTask implements Task {
         if (this.dataset.kind === 'vector') {
           if (suite === 'holdout-domain') for (let i = 0; i < input.length; i++) input[i] = (input[i] ?? 0) * 1.25;
           else addGaussian(input, 0.1 * rms(input), rng);
+        } else if (this.tokenizer) {
+          if (suite === 'holdout-domain') input.set(this.tokenizer.encode(withTypos(row.input as string, 0.15, rng)));
+          else replaceTokens(input, 0.1, this.tokenizer.size, rng);
         } else if (suite === 'holdout-domain') {
           this.encodeText(input, flipCase(row.input as string));
         } else {
@@ -211,6 +245,7 @@ export class JsonlTask implements Task {
   describeSuite(suite: GeneratedSuite): string {
     if (suite === 'heldout') return `${this.heldoutRows.length} rows never used in training`;
     if (this.dataset.kind === 'vector') return suite === 'holdout-domain' ? 'held-out rows scaled by 1.25 (covariate shift)' : 'held-out rows with Gaussian noise (sd 0.1 of the row rms)';
+    if (this.tokenizer) return suite === 'holdout-domain' ? 'held-out rows with typos (15% of words of 4+ letters get two letters swapped)' : 'held-out rows with 10% of tokens replaced by random tokens';
     return suite === 'holdout-domain' ? 'held-out rows with letter case flipped' : 'held-out rows with 10% of characters swapped';
   }
 
@@ -225,10 +260,19 @@ export class JsonlTask implements Task {
 
   private encode(row: JsonlRow, perturb: (input: Float32Array) => void): Example {
     const input = new Float32Array(this.encoding.timesteps * this.encoding.features);
-    if (typeof row.input === 'string') this.encodeText(input, row.input);
+    if (typeof row.input === 'string' && this.tokenizer) input.set(this.idsOf(row, this.tokenizer));
+    else if (typeof row.input === 'string') this.encodeText(input, row.input);
     else input.set(row.input);
     perturb(input);
     return { input, target: Int32Array.of(this.dataset.classes.indexOf(row.label)), category: row.category };
+  }
+
+  private idsOf(row: JsonlRow, tokenizer: Tokenizer): Int32Array {
+    // Feedback rows (line 0) are seen once: only dataset rows are worth keeping.
+    if (row.line === 0) return tokenizer.encode(row.input as string);
+    let ids = this.ids.get(row);
+    if (!ids) this.ids.set(row, (ids = tokenizer.encode(row.input as string)));
+    return ids;
   }
 
   private encodeText(input: Float32Array, text: string): void {

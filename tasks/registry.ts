@@ -5,17 +5,27 @@ import type { TaskSpec } from '../schemas/spec.ts';
 import type { SuiteName } from '../schemas/common.ts';
 import { CurriculumError } from '../schemas/errors.ts';
 import { AdditionTask } from './addition.ts';
-import { JsonlTask, loadJsonl } from './jsonl.ts';
+import { JsonlTask, loadJsonl, splitRows, type JsonlDataset } from './jsonl.ts';
+import { bucketRows, measureFields } from './difficulty-buckets.ts';
 import { PermutedDigitsTask } from './permuted-digits.ts';
+import { SparseParityTask } from './sparse-parity.ts';
 import { hashSeed } from './random.ts';
+import { runTokenizer, runTokenizerDir } from './run-tokenizer.ts';
+import { loadSpamAssassin } from './spam-assassin.ts';
+import type { Tokenizer } from './tokenizer.ts';
 import { encodingKey, sameEncoding, type Encoding, type Task } from './task.ts';
 
 export interface TaskSet {
   encoding: Encoding;
   tasks: ReadonlyMap<string, Task>;
+  /** The run's tokenizer, when its text is tokenized (the export writes it beside the model). */
+  tokenizer?: Tokenizer;
 }
 
-export type TaskSetConfig = Pick<RunConfig, 'seed' | 'tasks' | 'baseDir'>;
+export type TaskSetConfig = Pick<RunConfig, 'seed' | 'tasks' | 'baseDir' | 'tokenizer'> & {
+  /** Directory of the run's stored tokenizer.json: read when present, written when built (tasks/run-tokenizer.ts). */
+  tokenizerDir?: string;
+};
 
 /** Widest operand an addition task of the run needs, plus one digit for the hold-out domain. */
 export function additionWidth(tasks: readonly TaskSpec[]): number {
@@ -24,7 +34,49 @@ export function additionWidth(tasks: readonly TaskSpec[]): number {
   return widest + 1;
 }
 
-export function buildTask(spec: TaskSpec, config: TaskSetConfig): Task {
+/** A run's task-set configuration as a service sees it: a tokenized run keeps its tokenizer beside its checkpoints. */
+export function runTaskSetConfig(run: TaskSetConfig, checkpointRoot: string, runId: string): TaskSetConfig {
+  return run.tokenizer ? { ...run, tokenizerDir: runTokenizerDir(checkpointRoot, runId) } : run;
+}
+
+/** The rows of a text task's source (a JSONL file or the SpamAssassin corpus), or undefined for generated tasks. */
+function textRows(spec: TaskSpec, config: TaskSetConfig): JsonlDataset | undefined {
+  const g = spec.generator;
+  if (g.kind === 'spam-assassin') return loadSpamAssassin(g);
+  if (g.kind === 'jsonl') return loadJsonl(g.path, config.baseDir, { tokenized: config.tokenizer !== undefined, extraFields: measureFields(spec.buckets?.by) });
+  return undefined;
+}
+
+function heldoutFractionOf(spec: TaskSpec): number {
+  const g = spec.generator;
+  return g.kind === 'jsonl' || g.kind === 'spam-assassin' ? (g.heldoutFraction ?? 0.2) : 0;
+}
+
+/** The run's tokenizer: stored, from the spec's file, or built from every text task's training rows in spec order. */
+function tokenizerOf(config: TaskSetConfig): Tokenizer | undefined {
+  if (!config.tokenizer) return undefined;
+  return runTokenizer(
+    config.tokenizer,
+    config.baseDir,
+    function* texts() {
+      for (const spec of config.tasks) {
+        const dataset = textRows(spec, config);
+        if (!dataset) continue;
+        for (const row of splitRows(spec.id, dataset.rows, { heldoutFraction: heldoutFractionOf(spec), runSeed: config.seed }).train) yield row.input as string;
+      }
+    },
+    config.tokenizerDir,
+  );
+}
+
+/** Input width of the run's parity tasks: the widest one's bits (shorter tasks leave the tail 0). */
+export function parityWidth(tasks: readonly TaskSpec[]): number {
+  let widest = 0;
+  for (const t of tasks) if (t.generator.kind === 'sparse-parity') widest = Math.max(widest, t.generator.bits);
+  return widest;
+}
+
+export function buildTask(spec: TaskSpec, config: TaskSetConfig, tokenizer?: Tokenizer): Task {
   const g = spec.generator;
   switch (g.kind) {
     case 'addition':
@@ -40,8 +92,15 @@ export function buildTask(spec: TaskSpec, config: TaskSetConfig): Task {
         },
         spec.noise,
       );
+    case 'sparse-parity':
+      return new SparseParityTask(spec.id, { bits: g.bits, relevant: g.relevant, width: parityWidth(config.tasks) }, spec.noise);
     case 'jsonl':
-      return new JsonlTask(spec.id, loadJsonl(g.path, config.baseDir), { heldoutFraction: g.heldoutFraction ?? 0.2, runSeed: config.seed }, spec.noise);
+    case 'spam-assassin': {
+      const dataset = textRows(spec, config) as JsonlDataset;
+      const index = spec.buckets?.index;
+      const rows = spec.buckets && index !== undefined ? bucketRows(dataset, { ...spec.buckets, index }, spec.id) : dataset;
+      return new JsonlTask(spec.id, rows, { heldoutFraction: heldoutFractionOf(spec), runSeed: config.seed }, spec.noise, tokenizer);
+    }
   }
 }
 
@@ -49,13 +108,14 @@ const cache = new Map<string, TaskSet>();
 
 /** All tasks of a run (cached per configuration: pools and parsed files are built once). */
 export function buildTaskSet(config: TaskSetConfig): TaskSet {
-  const key = JSON.stringify([config.seed, config.baseDir, config.tasks]);
+  const key = JSON.stringify([config.seed, config.baseDir, config.tasks, config.tokenizer ?? null, config.tokenizerDir ?? null]);
   const known = cache.get(key);
   if (known) return known;
   const tasks = new Map<string, Task>();
   let encoding: Encoding | undefined;
+  const tokenizer = tokenizerOf(config);
   for (const spec of config.tasks) {
-    const task = buildTask(spec, config);
+    const task = buildTask(spec, config, tokenizer);
     if (encoding && !sameEncoding(encoding, task.encoding)) {
       throw new CurriculumError(
         'CUR_CONFIG_INVALID',
@@ -66,7 +126,7 @@ export function buildTaskSet(config: TaskSetConfig): TaskSet {
     tasks.set(spec.id, task);
   }
   if (!encoding) throw new CurriculumError('CUR_CONFIG_INVALID', 'the run has no tasks');
-  const set = { encoding, tasks };
+  const set: TaskSet = tokenizer ? { encoding, tasks, tokenizer } : { encoding, tasks };
   if (cache.size > 16) cache.clear();
   cache.set(key, set);
   return set;

@@ -13,6 +13,8 @@ export interface Encoding {
   features: number;
   positions: number;
   classes: number;
+  /** Tokenized text only: inputs are token ids in [0, vocabularySize) (tasks/text-encoding.ts). */
+  vocabularySize?: number;
 }
 
 export interface Example {
@@ -54,9 +56,11 @@ export interface Task {
 }
 
 export function sameEncoding(a: Encoding, b: Encoding): boolean {
-  return a.timesteps === b.timesteps && a.features === b.features && a.positions === b.positions && a.classes === b.classes;
+  return (
+    a.timesteps === b.timesteps && a.features === b.features && a.positions === b.positions && a.classes === b.classes && a.vocabularySize === b.vocabularySize
+  );
 }
 
 export function encodingKey(e: Encoding): string {
-  return `${e.timesteps}x${e.features}->${e.positions}x${e.classes}`;
+  return `${e.timesteps}x${e.features}${e.vocabularySize === undefined ? '' : `(ids<${e.vocabularySize})`}->${e.positions}x${e.classes}`;
 }

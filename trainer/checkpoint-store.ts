@@ -24,7 +24,13 @@ export const CheckpointMeta = Type.Object({
   step: Type.Integer(),
   lessonComplete: Type.Boolean(),
   optimizer: Type.Union([Type.Literal('adam'), Type.Literal('sgd'), Type.Literal('rmsprop')]),
-  encoding: Type.Object({ timesteps: Type.Integer(), features: Type.Integer(), positions: Type.Integer(), classes: Type.Integer() }),
+  encoding: Type.Object({
+    timesteps: Type.Integer(),
+    features: Type.Integer(),
+    positions: Type.Integer(),
+    classes: Type.Integer(),
+    vocabularySize: Type.Optional(Type.Integer({ minimum: 1 })),
+  }),
   /** Pretrained models: the body's share of the learning rate; absent for models trained from scratch. */
   bodyLearningRateFactor: Type.Optional(Type.Number()),
 });

@@ -6,10 +6,12 @@ import type { ModelSpec } from '../schemas/spec.ts';
 import type { Encoding } from '../tasks/task.ts';
 import { hashSeed } from '../tasks/random.ts';
 import { CurriculumError } from '../schemas/errors.ts';
+import { buildTextClassifier } from './models-text.ts';
 
 /** Models built from scratch; a pretrained model is loaded by trainer/pretrained.ts. */
 export function buildModel(spec: ModelSpec, encoding: Encoding, seed: number): tf.LayersModel {
   if (spec.kind === 'pretrained') throw new CurriculumError('CUR_CONFIG_INVALID', 'a pretrained model is loaded from its files, not built from the spec');
+  if (spec.kind === 'text-classifier') return buildTextClassifier(spec, encoding, seed);
   const { timesteps, features, positions, classes } = encoding;
   let layer = 0;
   const init = () => tf.initializers.glorotUniform({ seed: hashSeed(seed, 'kernel', layer++) });
@@ -29,7 +31,7 @@ export function buildModel(spec: ModelSpec, encoding: Encoding, seed: number): t
         units,
         returnSequences,
         kernelInitializer: init(),
-        recurrentInitializer: tf.initializers.orthogonal({ seed: hashSeed(seed, 'recurrent', layer++), gain: 1 }),
+        recurrentInitializer: quietOrthogonal(hashSeed(seed, 'recurrent', layer++)),
       };
       return (spec.cell ?? 'gru') === 'lstm' ? tf.layers.lstm(options) : tf.layers.gru(options);
     };
@@ -48,6 +50,17 @@ export function buildModel(spec: ModelSpec, encoding: Encoding, seed: number): t
       .apply(h) as tf.SymbolicTensor;
   }
   return tf.model({ inputs: input, outputs: output });
+}
+
+/**
+ * TF.js's orthogonal initializer console.warns "Slowness may result" for any matrix over 2000
+ * elements, which every GRU of ours is (units x 3·units): it is a one-off QR at build time,
+ * and the line leaked into terminals, the live view and CI logs. Its threshold is an instance field.
+ */
+function quietOrthogonal(seed: number): ReturnType<typeof tf.initializers.orthogonal> {
+  const initializer = tf.initializers.orthogonal({ seed, gain: 1 });
+  (initializer as unknown as { ELEMENTS_WARN_SLOW: number }).ELEMENTS_WARN_SLOW = Number.POSITIVE_INFINITY;
+  return initializer;
 }
 
 /** Per-example mean cross-entropy over positions, from logits [B, P, C] and labels [B, P]. */

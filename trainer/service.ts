@@ -3,13 +3,11 @@
 import type { Logger } from 'pino';
 import type { EventBus } from '../transport/bus.ts';
 import { TOPICS } from '../schemas/topics.ts';
-import { selectBackend, type BackendName } from './backend.ts';
+import { selectBackend, type BackendName, type SelectedBackend } from './backend.ts';
 import { EventFactory } from './envelopes.ts';
 import { Trainer } from './trainer.ts';
-import { startFeedbackIntake, type FeedbackIntakeOptions } from './feedback-intake.ts';
 
-export interface TrainerService {
-  readonly backend: string;
+export interface TrainerService extends SelectedBackend {
   stop(): Promise<void>;
 }
 
@@ -20,19 +18,16 @@ export interface TrainerServiceOptions {
   logger: Logger;
   backend?: BackendName;
   groupId?: string;
-  /** The feedback intake (pool writer) runs with the trainer unless this is false. */
-  feedbackIntake?: boolean;
-  /** Consumer group of the intake (default: the trainer's group id + '-feedback'). */
-  feedbackGroupId?: string;
-  onFeedback?: FeedbackIntakeOptions['onOutcome'];
 }
 
 export async function startTrainerService(options: TrainerServiceOptions): Promise<TrainerService> {
   const logger = options.logger.child({ service: 'trainer', producer: options.producer });
-  const backend = await selectBackend(options.backend ?? 'auto', logger);
+  const selected = await selectBackend(options.backend ?? 'auto', logger);
+  const { backend, device } = selected;
   const trainer = new Trainer({
     checkpointRoot: options.checkpointRoot,
     backend,
+    device,
     events: new EventFactory(options.producer),
     emit: (events) => options.bus.publish(events),
     logger,
@@ -42,27 +37,11 @@ export async function startTrainerService(options: TrainerServiceOptions): Promi
     topics: [TOPICS.commands],
     handle: async ({ event }) => trainer.handle(event),
   });
-  // Not awaited: joining one more consumer group must not delay the trainer's own start; the
-  // intake reads its topic from the beginning of what its group has not committed, so nothing is missed.
-  const intake =
-    options.feedbackIntake === false
-      ? undefined
-      : startFeedbackIntake({
-          bus: options.bus,
-          checkpointRoot: options.checkpointRoot,
-          logger,
-          groupId: options.feedbackGroupId ?? `${options.groupId ?? 'curriculum-trainer'}-feedback`,
-          ...(options.onFeedback ? { onOutcome: options.onFeedback } : {}),
-        }).catch((e: unknown) => {
-          logger.error({ err: e }, 'feedback intake failed to start; feedback is not pooled');
-          return undefined;
-        });
-  logger.info({ backend, checkpointRoot: options.checkpointRoot }, 'trainer service started');
+  logger.info({ backend, device, checkpointRoot: options.checkpointRoot }, 'trainer service started');
   return {
-    backend,
+    ...selected,
     stop: async () => {
       await subscription.stop();
-      await (await intake)?.stop();
       trainer.dispose();
       logger.info('trainer service stopped');
     },

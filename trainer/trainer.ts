@@ -7,7 +7,7 @@ import type { Logger } from 'pino';
 import type { AnyEvent, EnvelopeOf, StartLesson, TrainerMetrics } from '../schemas/events.ts';
 import { CurriculumError, isCurriculumError } from '../schemas/errors.ts';
 import { Random } from '../tasks/random.ts';
-import { buildTaskSet } from '../tasks/registry.ts';
+import { buildTaskSet, runTaskSetConfig } from '../tasks/registry.ts';
 import { encodingKey, sameEncoding, type Encoding } from '../tasks/task.ts';
 import {
   checkpointDir,
@@ -53,6 +53,8 @@ function optimizerFor(model: tf.LayersModel, kind: OptimizerKind, bodyLearningRa
 export interface TrainerOptions {
   checkpointRoot: string;
   backend: string;
+  /** Where the backend computes (trainer/backend.ts SelectedBackend.device). */
+  device?: string;
   events: EventFactory;
   emit: (events: AnyEvent[]) => Promise<void>;
   logger: Logger;
@@ -151,7 +153,7 @@ export class Trainer {
       await this.options.emit([this.ack(runId, p.commandId, 'duplicate')]);
       return;
     }
-    const taskSet = buildTaskSet(p.run);
+    const taskSet = buildTaskSet(runTaskSetConfig(p.run, this.options.checkpointRoot, runId));
     const base = new BatchSampler(taskSet, p.taskWeights, Random.fromSeed(p.samplerSeed), this.replayFor(runId, p));
     // Retraining lessons mix in the feedback pool's training part (trainer/feedback-mix.ts).
     const sampler = await withFeedback(base, p.feedback, (deployment) => feedbackPoolFile(this.options.checkpointRoot, runId, deployment), taskSet, this.options.logger);
@@ -266,6 +268,7 @@ export class Trainer {
             gradientNorm: figures.gradientNorm,
             samplesPerSecond: windowSamples / seconds,
             backend: this.options.backend,
+            ...(this.options.device !== undefined ? { device: this.options.device } : {}),
           };
           await emit([events.make('trainer.metrics', runId, `${p.commandId}:metrics:${step}`, metrics)]);
           windowSamples = 0;

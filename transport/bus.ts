@@ -18,13 +18,18 @@ export interface ConsumerCrash {
   restartedBy: 'kafkajs' | 'bus';
 }
 
-/** A message that failed validation and was sent to `<topic>.dlq`. */
+/** A message that failed validation: sent to `<topic>.dlq` (or, if even that was refused, logged and skipped). */
 export interface DeadLetter {
   topic: string;
   partition: number;
   offset: string;
   code: string;
   reason: string;
+  /**
+   * False when the broker refused the dead-letter record too: the message was logged with its
+   * coordinates and skipped (committed) rather than retried forever. Absent means written.
+   */
+  written?: boolean;
 }
 
 export interface SubscribeOptions {
@@ -72,11 +77,5 @@ export interface EventBus {
   close(): Promise<void>;
 }
 
-/** Headers a dead letter carries, so an operator can find and replay the original message. */
-export const DLQ_HEADERS = {
-  originTopic: 'x-origin-topic',
-  originPartition: 'x-origin-partition',
-  originOffset: 'x-origin-offset',
-  errorCode: 'x-error-code',
-  reason: 'x-error-reason',
-} as const;
+/** Header names of a dead letter by role; the contract (meanings, value format) is schemas/dead-letter.ts. */
+export { DLQ_HEADERS } from '../schemas/dead-letter.ts';

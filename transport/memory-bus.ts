@@ -7,7 +7,8 @@
 import { decodeEvent, encodeEvent, validateEvent, DEFAULT_MAX_EVENT_BYTES } from '../schemas/decode.ts';
 import type { AnyEvent } from '../schemas/events.ts';
 import { deadLetterTopic, TOPIC_OF } from '../schemas/topics.ts';
-import { DLQ_HEADERS, type Delivery, type EventBus, type SubscribeOptions, type Subscription } from './bus.ts';
+import { deadLetterRecord } from './dead-letter.ts';
+import { type Delivery, type EventBus, type SubscribeOptions, type Subscription } from './bus.ts';
 import { partitionForKey } from './partitioning.ts';
 
 interface StoredMessage {
@@ -168,18 +169,17 @@ export class MemoryBus implements EventBus {
     const value = message.value ?? Buffer.alloc(0);
     const decoded = decodeEvent(value, this.maxEventBytes);
     if (decoded.ok) return { topic: p.topic, partition: p.partition, offset: String(offset), event: decoded.event };
-    this.append(deadLetterTopic(p.topic), message.key, {
+    const record = deadLetterRecord({
+      topic: p.topic,
+      partition: p.partition,
+      offset: String(offset),
       key: message.key,
       value,
-      headers: {
-        ...message.headers,
-        [DLQ_HEADERS.originTopic]: p.topic,
-        [DLQ_HEADERS.originPartition]: String(p.partition),
-        [DLQ_HEADERS.originOffset]: String(offset),
-        [DLQ_HEADERS.errorCode]: decoded.code,
-        [DLQ_HEADERS.reason]: decoded.reason,
-      },
+      headers: message.headers,
+      code: decoded.code,
+      reason: decoded.reason,
     });
+    this.append(deadLetterTopic(p.topic), message.key, record);
     options.onDeadLetter?.({ topic: p.topic, partition: p.partition, offset: String(offset), code: decoded.code, reason: decoded.reason });
     return undefined;
   }

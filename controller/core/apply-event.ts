@@ -1,6 +1,6 @@
 // applyEvent: recognise duplicates and stale events, record what an event says, and when it
 // completes what the run was waiting for, let the policies pick the verdict.
-import type { AnyEvent, EnvelopeOf, OperatorCommand, PayloadOf } from '../../schemas/events.ts';
+import type { AnyEvent, EnvelopeOf, OperatorCommand, PayloadOf, PoolVerdict } from '../../schemas/events.ts';
 import type { ResolvedSpec } from '../../schemas/spec.ts';
 import { copyData, copyLesson } from './clone-data.ts';
 import { countFeedback, decideCandidate, decideDrift, onFeedback } from './continual-phase.ts';
@@ -134,8 +134,16 @@ function finish(d: Draft, event: AnyEvent | null, outcome: CoreOutcome = 'applie
   return { snapshot: closeDraft(d), commands: d.commands, decisions: d.decisions, outcome };
 }
 
-export function applyEvent(snapshot: RunSnapshot, event: AnyEvent | TickEvent): CoreResult {
+/** A feedback event with the pool's verdict on it (built by the controller's runtime, never on the bus). */
+export interface PooledFeedbackEvent {
+  type: 'feedback.pooled';
+  feedback: EnvelopeOf<'feedback'>;
+  pool: PoolVerdict;
+}
+
+export function applyEvent(snapshot: RunSnapshot, event: AnyEvent | TickEvent | PooledFeedbackEvent): CoreResult {
   if (event.type === 'tick') return onTick(snapshot, event);
+  if (event.type === 'feedback.pooled') return onPooledFeedback(snapshot, event);
   if (event.runId !== snapshot.runId) return noted(snapshot, event, 'ignored', 'other-run', false);
   if (snapshot.data.recentEventIds.includes(event.eventId)) {
     if (event.type === 'feedback') return feedbackDuplicate(snapshot, event);
@@ -401,6 +409,11 @@ function onFeedbackEvent(snapshot: RunSnapshot, event: EnvelopeOf<'feedback'>): 
   // The pool (service side) keeps every item of the deployment in arrival order; the count keeps
   // the core's cut of it (FeedbackSelection.upToCount) aligned, also for items that arrive early.
   countFeedback(d);
+  return countNewFeedback(d, event, state);
+}
+
+/** A new item: toward retraining in the continual phase, only pooled before it. */
+function countNewFeedback(d: Draft, event: EnvelopeOf<'feedback'>, state: string): CoreResult {
   if (!state.startsWith('continual.')) {
     counterAdd(d.data, 'ignored.feedback-outside-continual');
     return finish(d, event, 'ignored');
@@ -408,6 +421,31 @@ function onFeedbackEvent(snapshot: RunSnapshot, event: EnvelopeOf<'feedback'>): 
   counterAdd(d.data, 'feedback');
   onFeedback(d, event.payload, state === 'continual.monitoring');
   return finish(d, event);
+}
+
+/**
+ * Feedback the runtime admitted and pooled, with the pool's verdict: the pool's position becomes
+ * the core's cut, and only a new item counts toward retraining; a repeat (a re-sent id or the same
+ * content, anywhere in the pool's history) is counted once, as repeated.
+ */
+function onPooledFeedback(snapshot: RunSnapshot, pooled: PooledFeedbackEvent): CoreResult {
+  const { feedback: event, pool } = pooled;
+  if (event.runId !== snapshot.runId) return noted(snapshot, event, 'ignored', 'other-run', false);
+  if (isTerminal(snapshot.machine)) return noted(snapshot, event, 'ignored', 'terminal', true);
+  if (event.payload.deploymentId !== snapshot.spec.continual.deploymentId) return noted(snapshot, event, 'ignored', 'feedback-other-deployment', true);
+  const state = stateName(snapshot.machine.value);
+  const d = openDraft(snapshot, event.producedAt, event.eventId);
+  const c = d.data.continual;
+  c.feedbackTotal = Math.max(c.feedbackTotal, pool.seq);
+  c.repeatedSinceRetrain ??= 0;
+  c.repeatedTotal ??= 0;
+  if (pool.repeatOf) {
+    c.repeatedSinceRetrain += 1;
+    c.repeatedTotal += 1;
+    counterAdd(d.data, `feedback.repeated-${pool.repeatOf.by}`);
+    return finish(d, event, 'duplicate');
+  }
+  return countNewFeedback(d, event, state);
 }
 
 /**

@@ -43,8 +43,11 @@ export function onFeedback(d: Draft, feedback: Feedback, monitoring: boolean): v
     maybeCheckDrift(d);
     return;
   }
+  // Pooled feedback knows its repeats: the decision says how many new items count and how many did not.
+  const repeated = c.repeatedSinceRetrain;
+  const counted = repeated === undefined ? `${n} feedback items since the last retraining` : `${n} new feedback items since the last retraining (${repeated} repeated: re-sent ids or duplicate content, counted once)`;
   const reasons: Reason[] = [
-    { code: 'continual.feedback-count', policy: 'continual', holds: countHolds, metric: 'feedback-items', value: n, threshold: policy.minFeedback, comparator: '>=', message: `${n} feedback items since the last retraining` },
+    { code: 'continual.feedback-count', policy: 'continual', holds: countHolds, metric: 'feedback-items', value: n, threshold: policy.minFeedback, comparator: '>=', message: counted },
     {
       code: 'continual.error-rate',
       policy: 'continual',
@@ -64,6 +67,7 @@ function retrain(d: Draft, baseline: number, reasons: Reason[]): void {
   c.baselineFeedbackAccuracy = baseline;
   c.feedbackSinceRetrain = 0;
   c.errorsSinceRetrain = 0;
+  if (c.repeatedSinceRetrain !== undefined) c.repeatedSinceRetrain = 0;
   c.lastDriftCheckAt = c.feedbackTotal;
   fire(d, { type: 'RETRAIN' }, { kind: 'retrain', reasons });
 }

@@ -60,6 +60,8 @@ export interface RunView {
     deployedCheckpointId: string | null;
     feedbackTotal: number;
     feedbackSinceRetrain: number;
+    /** Deliveries the pool recognised as repeats (re-sent ids, duplicate content): counted once, never toward retraining. */
+    feedbackRepeated: number;
     promotions: number;
     rejections: number;
     lastDrift: number | null;
@@ -113,6 +115,7 @@ export function describeRun(snapshot: RunSnapshot): RunView {
           deployedCheckpointId: data.continual.deployedCheckpointId,
           feedbackTotal: data.continual.feedbackTotal,
           feedbackSinceRetrain: data.continual.feedbackSinceRetrain,
+          feedbackRepeated: data.continual.repeatedTotal ?? 0,
           promotions: data.continual.promotions,
           rejections: data.continual.rejections,
           lastDrift: data.continual.lastDrift,

@@ -121,6 +121,7 @@ function runEffect(d: Draft, effect: Effect, details: VerdictDetails): void {
         deployedHeldout: { ...d.data.heldout },
         feedbackSinceRetrain: 0,
         errorsSinceRetrain: 0,
+        ...(d.data.continual.repeatedSinceRetrain !== undefined ? { repeatedSinceRetrain: 0 } : {}),
         lastDriftCheckAt: d.data.continual.feedbackTotal,
       };
       d.data.inFlight = null;
@@ -128,7 +129,7 @@ function runEffect(d: Draft, effect: Effect, details: VerdictDetails): void {
       return;
     case 'completeRun':
       emitDecision(d, 'complete', effectFrom(d), label(d), [
-        { code: 'stages.done', policy: 'curriculum', holds: true, message: `all ${d.spec.stages.length} stages finished; continual learning is off` },
+        { code: 'stages.done', policy: 'curriculum', holds: true, message: `all ${d.spec.stages.length === 1 ? '1 stage' : `${d.spec.stages.length} stages`} finished; the spec has no continual phase (no retraining on production feedback)` },
       ]);
       stopCommand(d, 'completed');
       return;

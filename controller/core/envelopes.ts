@@ -63,6 +63,7 @@ export function runConfigOf(spec: ResolvedSpec, baseDir: string): RunConfig {
     baseDir,
     // Optional and absent unless the spec asks for replay, so existing commands stay byte-identical.
     ...(spec.training.replay ? { replay: spec.training.replay } : {}),
+    ...(spec.tokenizer ? { tokenizer: spec.tokenizer } : {}),
   };
   byDir.set(baseDir, config);
   return config;

@@ -78,7 +78,30 @@ export function planLesson(spec: ResolvedSpec, stageIndex: number, data: RunData
       message: `${(f * 100).toFixed(0)}% of the lesson reviews ${reviewTasks.join(', ')}`,
     });
   }
+  if (stage.mix !== undefined && stage.mix > 0) {
+    const mixed = mixOverCurriculum(spec, q, tasks, stage.mix);
+    q = mixed.weights;
+    tasks = mixed.tasks;
+    reasons.push({
+      code: 'stage.mix',
+      policy: 'stage.mix',
+      holds: true,
+      value: stage.mix,
+      message: `${(stage.mix * 100).toFixed(0)}% of the lesson drawn uniformly over all ${mixed.all} tasks of the curriculum (no-regret mixing), ${(stage.mix / mixed.all).toFixed(3)} each; the teacher's mixture keeps the rest`,
+    });
+  }
   return { weights: applyFloor(q, tasks, stage.teacher.floor), focus: proposal.focus, reasons, reviewTasks: [...reviewTasks] };
+}
+
+/** (1 - mix) * q + mix * uniform(every task of the spec); the lesson's tasks grow to all of them. */
+export function mixOverCurriculum(spec: ResolvedSpec, q: Readonly<Record<string, number>>, tasks: readonly string[], mix: number): { weights: Record<string, number>; tasks: string[]; all: number } {
+  const all = spec.tasks.map((t) => t.id);
+  const union = [...tasks, ...all.filter((t) => !tasks.includes(t))];
+  let total = 0;
+  for (const t of tasks) total += q[t] ?? 0;
+  const weights: Record<string, number> = {};
+  for (const t of union) weights[t] = (1 - mix) * (total > 0 ? (q[t] ?? 0) / total : 0) + mix / all.length;
+  return { weights, tasks: union, all: all.length };
 }
 
 /**

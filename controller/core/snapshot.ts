@@ -115,6 +115,14 @@ export interface ContinualState {
   lastDriftCheckAt: number;
   /** Drift of the last check: held-out accuracy at deployment minus feedback hold-out accuracy. */
   lastDrift: number | null;
+  /**
+   * Repeats the pool recognised since the last retraining (re-sent ids, content duplicates):
+   * counted once, so not in feedbackSinceRetrain. Set once pooled feedback arrives; runs fed raw
+   * feedback events (older snapshots, replay fixtures) lack it and decide exactly as before.
+   */
+  repeatedSinceRetrain?: number;
+  /** Repeats the pool recognised since the run began (with repeatedSinceRetrain). */
+  repeatedTotal?: number;
 }
 
 export interface RunData {

@@ -6,14 +6,17 @@
 // in the outbox, which is relayed again at start-up. Commands carry deterministic ids, so a
 // relayed duplicate is applied once by its executor.
 import type { Logger } from 'pino';
-import { applyEvent, createRun, describeRun, restoreSnapshot, type CoreResult, type RunSnapshot, type RunView } from '../core/index.ts';
+import { applyEvent, createRun, describeRun, restoreSnapshot, stateName, validOperatorActions, type CoreResult, type RunSnapshot, type RunView } from '../core/index.ts';
 import type { EventBus, Delivery, Subscription, DeadLetter } from '../../transport/bus.ts';
 import type { CommitOutcome, RunStore, SourcePosition } from '../../store/run-store.ts';
 import { offsetIsAbove, offsetKey } from '../../store/run-store.ts';
-import { CONTROLLER_INPUT_TOPICS } from '../../schemas/topics.ts';
+import { CONTROLLER_INPUT_TOPICS, deadLetterTopic } from '../../schemas/topics.ts';
+import { encodeEvent } from '../../schemas/decode.ts';
+import { deadLetterRecord } from '../../transport/dead-letter.ts';
+import { FeedbackGate } from './feedback-gate.ts';
 import type { AnyEvent, Decision, EnvelopeOf, OperatorAction } from '../../schemas/events.ts';
 import { makeEvent } from '../../schemas/envelope.ts';
-import { CurriculumError, isCurriculumError } from '../../schemas/errors.ts';
+import { ActionInvalidError, CurriculumError, isCurriculumError } from '../../schemas/errors.ts';
 import { SpecCache } from './spec-cache.ts';
 
 /** What the store holds per run: the core snapshot plus the commands still awaiting a result. */
@@ -23,7 +26,8 @@ export interface StoredController {
   inflight: AnyEvent[];
 }
 
-export type EventOutcome = 'applied' | 'duplicate' | 'stale' | 'ignored' | 'invalid' | 'created' | 'rejected';
+/** `refused`: feedback that cannot apply to its run, dead-lettered with the reason (onDeadLetter says so). */
+export type EventOutcome = 'applied' | 'duplicate' | 'stale' | 'ignored' | 'invalid' | 'created' | 'rejected' | 'refused';
 
 /** Observers for the embedded runner, metrics and tests. All optional, all synchronous. */
 export interface ControllerHooks {
@@ -48,6 +52,11 @@ export interface ControllerServiceOptions {
   defaultBaseDir?: string;
   /** Deliveries per batch (default 64); batches that queue meanwhile coalesce up to twice this. */
   maxBatch?: number;
+  /**
+   * Where the runs' feedback pools live (the checkpoint storage the trainer and evaluator read).
+   * Without it feedback events go to the core as they are (counted per delivery, nothing pooled).
+   */
+  checkpointRoot?: string;
 }
 
 interface CachedRun {
@@ -68,6 +77,8 @@ interface RunWork {
   outcomes: Array<{ event: AnyEvent; outcome: EventOutcome }>;
   /** The snapshot changed (an applied event, or one with output): commit it even without a position. */
   dirty: boolean;
+  /** Refused feedback: dead-lettered once the batch is committed (a re-fold does not send twice). */
+  deadLetters: Array<{ letter: DeadLetter; key: string; value: Buffer }>;
 }
 
 function newWork(runId: string, base: CachedRun | undefined): RunWork {
@@ -81,6 +92,7 @@ function newWork(runId: string, base: CachedRun | undefined): RunWork {
     transitions: [],
     outcomes: [],
     dirty: false,
+    deadLetters: [],
   };
 }
 
@@ -99,6 +111,8 @@ type Job = { kind: 'batch'; deliveries: Delivery[]; waiters: Waiter[] } | { kind
  */
 const DEFAULT_MAX_BATCH = 64;
 
+const CONTROLLER_GROUP_ID = 'curriculum-controller';
+
 /** How often a batch re-folds runs whose commit the fence refused before it gives up (and is redelivered). */
 const MAX_FENCE_RETRIES = 5;
 
@@ -110,6 +124,7 @@ export class ControllerService {
   /** Runs whose stored snapshot failed to restore in the current batch: their events are rejected. */
   private readonly unrestorable = new Map<string, CurriculumError>();
   private readonly specs = new SpecCache();
+  private readonly feedback: FeedbackGate | undefined;
   private readonly maxBatch: number;
   private readonly queue: Job[] = [];
   private draining = false;
@@ -123,6 +138,7 @@ export class ControllerService {
     this.clock = options.clock ?? (() => new Date());
     this.log = options.logger.child({ component: 'controller' });
     this.maxBatch = options.maxBatch ?? DEFAULT_MAX_BATCH;
+    this.feedback = options.checkpointRoot === undefined ? undefined : new FeedbackGate(options.checkpointRoot, options.bus.kind === 'kafka');
   }
 
   /** Refuses to start over committed offsets with an empty store, relays pending outboxes, subscribes. */
@@ -137,7 +153,7 @@ export class ControllerService {
     }
     for (const runId of await store.runsWithPendingOutbox()) await this.relayPending(runId);
     this.subscription = await this.options.bus.subscribe({
-      groupId: this.options.groupId ?? 'curriculum-controller',
+      groupId: this.options.groupId ?? CONTROLLER_GROUP_ID,
       topics: CONTROLLER_INPUT_TOPICS,
       handle: (d) => this.handle(d),
       handleBatch: (deliveries) => this.handleBatch(deliveries),
@@ -178,7 +194,13 @@ export class ControllerService {
   }
 
   async act(runId: string, action: OperatorAction, extra: { checkpointId?: string; note?: string; requestedBy?: string } = {}): Promise<void> {
-    if (!(await this.loadRun(runId))) throw new CurriculumError('CUR_RUN_UNKNOWN', `no run ${runId}`);
+    const run = await this.loadRun(runId);
+    if (!run) throw new CurriculumError('CUR_RUN_UNKNOWN', `no run ${runId}`);
+    // Refused here so the operator hears it; the core would only ignore it. (A state change
+    // already in the log can still make an accepted action moot: the core then ignores it.)
+    const machine = run.stored.core.machine;
+    const valid = validOperatorActions(machine);
+    if (!valid.includes(action)) throw new ActionInvalidError(runId, action, stateName(machine.value), valid);
     await this.options.bus.publish([this.originate('operator.command', runId, { action, ...extra })]);
   }
 
@@ -355,7 +377,14 @@ export class ControllerService {
   private foldApply(w: RunWork, event: AnyEvent, d: Delivery): EventOutcome {
     if (!w.core) return 'ignored';
     if (!offsetIsAbove(d.offset, w.appliedOffsets[offsetKey(d.topic, d.partition)])) return 'stale';
-    const result = applyEvent(w.core, event);
+    const gate = event.type === 'feedback' && this.feedback ? this.feedback.admit(w.core, event, d) : ({ kind: 'core' } as const);
+    if (gate.kind === 'refused') {
+      const letter: DeadLetter = { topic: d.topic, partition: d.partition, offset: d.offset, code: 'CUR_FEEDBACK_REFUSED', reason: gate.reason };
+      w.deadLetters.push({ letter, key: event.runId, value: encodeEvent(event) });
+      this.absorb(w, { snapshot: w.core, commands: [], decisions: [], outcome: 'ignored' }, d, event);
+      return 'refused';
+    }
+    const result = applyEvent(w.core, gate.kind === 'pooled' ? gate.event : event);
     // An event that changed nothing still advances the applied offset, so a replay is fenced cheaply.
     this.absorb(w, result, d, event);
     return result.outcome;
@@ -408,6 +437,15 @@ export class ControllerService {
 
   /** Publishes the committed outboxes in one send, acknowledges them in one store round trip, then tells the observers. */
   private async relay(works: readonly RunWork[]): Promise<void> {
+    for (const w of works) {
+      for (const { letter, key, value } of w.deadLetters) {
+        // Bounded like every dead letter (transport/dead-letter.ts): a refused row may be large.
+        const record = deadLetterRecord({ ...letter, key, value, headers: {}, groupId: this.options.groupId ?? CONTROLLER_GROUP_ID });
+        await this.options.bus.publishRaw(deadLetterTopic(letter.topic), record.key, record.value, record.headers);
+        this.log.warn({ letter }, 'refused feedback dead-lettered');
+        this.options.hooks?.onDeadLetter?.(letter);
+      }
+    }
     const withOutbox = works.filter((w) => w.outbox.length > 0);
     if (withOutbox.length > 0) {
       await this.options.bus.publish(withOutbox.length === 1 ? (withOutbox[0] as RunWork).outbox : withOutbox.flatMap((w) => w.outbox));

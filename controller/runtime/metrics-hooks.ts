@@ -14,11 +14,14 @@ const OUTCOME: Record<RuntimeOutcome, EventOutcome> = {
   ignored: 'stale',
   invalid: 'invalid',
   rejected: 'invalid',
+  refused: 'invalid',
 };
 
 export function metricsHooks(metrics: ControllerMetrics): Required<Pick<ControllerHooks, 'onOutcome' | 'onTransition' | 'onDeadLetter' | 'onCommitLatency'>> {
   return {
     onOutcome(_runId, eventType, outcome, latencySeconds, event) {
+      // Refused feedback is dead-lettered: onDeadLetter counts it, once.
+      if (outcome === 'refused') return;
       const topic = isEventType(eventType) ? TOPIC_OF[eventType] : 'unknown';
       metrics.recordEvent(topic, OUTCOME[outcome]);
       // Feedback the core counted (also before the continual phase) is accepted; repeats are duplicates.
@@ -44,5 +47,15 @@ export function metricsHooks(metrics: ControllerMetrics): Required<Pick<Controll
     onCommitLatency(seconds) {
       metrics.observeSnapshotWrite(seconds);
     },
+  };
+}
+
+/** Several observers as one: each hook calls every observer's, in order. */
+export function chainHooks(...all: readonly ControllerHooks[]): ControllerHooks {
+  return {
+    onOutcome: (...a) => all.forEach((h) => h.onOutcome?.(...a)),
+    onTransition: (...a) => all.forEach((h) => h.onTransition?.(...a)),
+    onDeadLetter: (...a) => all.forEach((h) => h.onDeadLetter?.(...a)),
+    onCommitLatency: (...a) => all.forEach((h) => h.onCommitLatency?.(...a)),
   };
 }

@@ -173,7 +173,7 @@ export function buildDashboard(): Dashboard {
       q(quantile(0.5, 'curriculum_trainer_lesson_duration_seconds'), 'p50'),
       q(quantile(0.95, 'curriculum_trainer_lesson_duration_seconds'), 'p95'),
     ]))
-    .withPanel(stat('Backend', 'TensorFlow.js backend in use by each trainer.', 'none', [q('count by (backend, version) (curriculum_trainer_backend_info)', '{{backend}} {{version}}')], 24))
+    .withPanel(stat('Backend', 'TensorFlow.js backend and device in use by each trainer.', 'none', [q('count by (backend, device, version) (curriculum_trainer_backend_info)', '{{backend}} on {{device}} {{version}}')], 24))
 
     .withRow(new RowBuilder('Evaluator'))
     .withPanel(series('Evaluation duration by suite', '95th percentile duration of one suite evaluation.', 's', [q(quantile(0.95, 'curriculum_evaluation_duration_seconds', 'suite'), '{{suite}} p95')]))
@@ -185,8 +185,8 @@ export function buildDashboard(): Dashboard {
     .withRow(new RowBuilder('Event pipeline'))
     .withPanel(series('Events processed', 'Events consumed by the controller per second, by outcome.', 'ops', [q(rate('curriculum_events_processed_total', 'outcome'), '{{outcome}}')]))
     .withPanel(series('Dead letters', 'Messages sent to dead-letter topics per second, by topic and code.', 'ops', [q(rate('curriculum_dlq_messages_total', 'topic, code'), '{{topic}} {{code}}')]))
-    .withPanel(series('Consumer crashes', 'Kafka consumer crashes per second, by consumer group and by who restarted the consumer (kafkajs, or the bus when kafkajs gave up).', 'ops', [q(rate('curriculum_consumer_crashes_total', 'group, restarted_by'), '{{group}} {{restarted_by}}')]))
-    .withPanel(series('Consumer lag', 'Messages between the committed offset and the log end.', 'short', [q('sum by (topic, partition) (curriculum_consumer_lag_messages)', '{{topic}}/{{partition}}')]))
+    .withPanel(series('Consumer crashes', 'Kafka consumer crashes per second, by consumer group and by who restarted the consumer (kafkajs, or the bus when kafkajs gave up). Distributed mode (Kafka) only: an embedded run has no Kafka consumer.', 'ops', [q(rate('curriculum_consumer_crashes_total', 'group, restarted_by'), '{{group}} {{restarted_by}}')]))
+    .withPanel(series('Consumer lag', 'Messages between the committed offset and the log end. Distributed mode (Kafka) only: an embedded run has no consumer group.', 'short', [q('sum by (topic, partition) (curriculum_consumer_lag_messages)', '{{topic}}/{{partition}}')]))
     .withPanel(series('Decision latency', 'Event received to decision stored: p50, p95, p99.', 's', [
       q(quantile(0.5, 'curriculum_decision_latency_seconds'), 'p50'),
       q(quantile(0.95, 'curriculum_decision_latency_seconds'), 'p95'),

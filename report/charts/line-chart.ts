@@ -89,7 +89,10 @@ export function lineChart(o: LineChartOptions): Html {
     const w = Math.max(0, x1 - x0);
     // Labels are cut to the band width (about 6.2 px a character at 11 px); the full one is the tooltip.
     const room = Math.floor((w - 6) / 6.2);
-    const text = room <= 1 ? '' : b.label.length > room ? `${b.label.slice(0, Math.max(1, room - 1))}…` : b.label;
+    // A cut that leaves a letter or two ("t…") tells nothing: the stage's number (the # of the
+    // stage table) does, when the whole name does not fit.
+    const number = String(i + 1);
+    const text = b.label.length <= room ? b.label : room >= 8 ? `${b.label.slice(0, room - 1)}…` : number.length <= room ? number : '';
     return html`<g class="band"><title>${b.label}: steps ${b.from}–${b.to}${b.note ? ` — ${b.note}` : ''}</title><rect x="${r(x0)}" y="${MARGIN.top}" width="${r(w)}" height="${plotBottom - MARGIN.top}" fill="${BAND_FILLS[i % 2]}"/><line x1="${r(x0)}" x2="${r(x0)}" y1="${MARGIN.top - 14}" y2="${plotBottom}" stroke="#c8d2de" stroke-width="1"/><text x="${r(x0 + 4)}" y="${MARGIN.top - 6}" class="band-label">${text}</text></g>`;
   });
 
@@ -101,9 +104,10 @@ ${xTicks.map((t) => html`<line x1="${r(x(t))}" x2="${r(x(t))}" y1="${plotBottom}
 <text x="${(MARGIN.left + plotRight) / 2}" y="${height - 8}" class="axis-label" text-anchor="middle">${o.xLabel}</text>
 <text transform="translate(14 ${(MARGIN.top + plotBottom) / 2}) rotate(-90)" class="axis-label" text-anchor="middle">${o.yLabel}</text>`;
 
-  const references = (o.references ?? [])
-    .filter((ref) => ref.y >= yDomain[0] && ref.y <= yDomain[1])
-    .map((ref) => html`<g class="reference"><line x1="${MARGIN.left}" x2="${plotRight}" y1="${r(y(ref.y))}" y2="${r(y(ref.y))}" stroke="#8795a1" stroke-dasharray="2 4"/><text x="${plotRight - 4}" y="${r(y(ref.y) - 4)}" class="tick" text-anchor="end">${ref.label}</text></g>`);
+  const shownReferences = (o.references ?? []).filter((ref) => ref.y >= yDomain[0] && ref.y <= yDomain[1]);
+  const references = shownReferences.map((ref) => html`<g class="reference"><line x1="${MARGIN.left}" x2="${plotRight}" y1="${r(y(ref.y))}" y2="${r(y(ref.y))}" stroke="#8795a1" stroke-dasharray="2 4"/></g>`);
+  // Labels go on top of the data, on a white halo: drawn with their lines they ended up under a series.
+  const referenceLabels = shownReferences.map((ref) => html`<text x="${plotRight - 4}" y="${r(y(ref.y) - 4)}" class="tick reference-label" text-anchor="end" paint-order="stroke" stroke="#fff" stroke-width="3" stroke-linejoin="round">${ref.label}</text>`);
 
   const showDots = all.length <= 600;
   const polyline = (seg: readonly ChartPoint[], colour: string, faded: boolean) =>
@@ -116,13 +120,14 @@ ${xTicks.map((t) => html`<line x1="${r(x(t))}" x2="${r(x(t))}" y1="${plotBottom}
       : '';
   const lines = o.series.map((s) => html`<g class="series">${(s.abandoned ?? []).map((a) => html`${polyline(a.from ? [a.from, ...a.points] : a.points, s.colour, true)}${dots(a.points, s, true)}`)}${polyline(s.points, s.colour, false)}${dots(s.points, s, false)}</g>`);
 
+  // Marker lines are solid: the legend gives dashes one meaning, a branch abandoned by a revert.
   const markers = (o.markers ?? []).map((m) => {
     const mx = r(clampX(m.x));
     const colour = MARKER_COLOURS[m.kind];
     const glyph = m.kind === 'review'
       ? html`<path d="M${mx} ${plotBottom - 11} l5 9 h-10 z" fill="${colour}"/>`
       : html`<path d="M${Number(mx) - 5} ${plotBottom - 12} l10 10 m0 -10 l-10 10" stroke="${colour}" stroke-width="2.5"/>`;
-    return html`<g class="marker marker-${m.kind}"><title>${m.label}</title><line x1="${mx}" x2="${mx}" y1="${MARGIN.top}" y2="${plotBottom}" stroke="${colour}" stroke-width="1.2" stroke-dasharray="3 3" opacity="0.7"/>${glyph}</g>`;
+    return html`<g class="marker marker-${m.kind}"><title>${m.label}</title><line x1="${mx}" x2="${mx}" y1="${MARGIN.top}" y2="${plotBottom}" stroke="${colour}" stroke-width="1" opacity="0.55"/>${glyph}</g>`;
   });
 
   const legendEntries: LegendEntry[] = o.series.map((s) => ({ label: s.name, colour: s.colour }));
@@ -131,7 +136,7 @@ ${xTicks.map((t) => html`<line x1="${r(x(t))}" x2="${r(x(t))}" y1="${plotBottom}
   if (o.markers?.some((m) => m.kind === 'revert')) legendEntries.push({ label: 'revert', colour: MARKER_COLOURS.revert, shape: 'revert' });
 
   const body = html`<svg class="plot" viewBox="0 0 ${width} ${height}" role="img" aria-label="${o.title}" preserveAspectRatio="xMidYMid meet">
-${join(bands)}${grid}${join(references)}${join(lines)}${join(markers)}
+${join(bands)}${grid}${join(references)}${join(lines)}${join(markers)}${join(referenceLabels)}
 </svg>`;
   return chartFigure({
     name: o.name,

@@ -1,5 +1,5 @@
 // The feedback pool: a service-side dataset that records every delivery once (by log offset),
-// uses every feedbackId once, keeps a bounded number of lines, survives a restart, and selects
+// uses every feedbackId and every content (input, label, category) once over its whole history, keeps a bounded number of lines, survives a restart, and selects
 // the same training and hold-out items for every executor.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -23,28 +23,44 @@ const row = (id: string, extra: Partial<Feedback> = {}): Feedback => ({
 });
 const file = () => join(mkdtempSync(join(tmpdir(), 'curriculum-pool-')), 'feedback', 'prod.jsonl');
 
-test('a repeated feedbackId is recorded as a duplicate and used once; a redelivered offset is not recorded', () => {
+const verdict = (v: { seq: number; repeatOf?: { feedbackId: string; by: string }; redelivered: boolean }) => [v.seq, v.repeatOf ? `${v.repeatOf.by}:${v.repeatOf.feedbackId}` : 'new', v.redelivered ? 'redelivered' : 'delivered'];
+
+test('a repeated feedbackId is recorded as a duplicate and used once; a redelivered offset returns its recorded verdict', () => {
   const f = file();
   const pool = new FeedbackPool(f, 100);
-  assert.equal(pool.append(row('a'), { partition: 0, offset: '10' }), 'accepted');
-  assert.equal(pool.append(row('a'), { partition: 0, offset: '11' }), 'duplicate');
-  assert.equal(pool.append(row('a'), { partition: 0, offset: '11' }), 'redelivered');
-  assert.equal(pool.append(row('b'), { partition: 0, offset: '9' }), 'redelivered');
-  assert.equal(pool.append(row('b'), { partition: 0, offset: '12' }), 'accepted');
+  assert.deepEqual(verdict(pool.append(row('a'), { partition: 0, offset: '10' })), [1, 'new', 'delivered']);
+  assert.deepEqual(verdict(pool.append(row('a'), { partition: 0, offset: '11' })), [2, 'id:a', 'delivered']);
+  assert.deepEqual(verdict(pool.append(row('a'), { partition: 0, offset: '11' })), [2, 'id:a', 'redelivered']);
+  assert.deepEqual(verdict(pool.append(row('b', { input: '1+1' }), { partition: 0, offset: '10' })), [1, 'new', 'redelivered']);
+  assert.deepEqual(verdict(pool.append(row('b', { input: '1+1' }), { partition: 0, offset: '12' })), [3, 'new', 'delivered']);
   assert.equal(pool.accepted, 3);
   assert.deepEqual(readPool(f).map((i) => [i.seq, i.feedback.feedbackId]), [[1, 'a'], [3, 'b']]);
-  // A restarted intake knows the ids and offsets already recorded.
+  // A restarted pool knows the ids, contents and offsets already recorded.
   const reopened = new FeedbackPool(f, 100);
   assert.equal(reopened.accepted, 3);
-  assert.equal(reopened.append(row('b'), { partition: 0, offset: '12' }), 'redelivered');
-  assert.equal(reopened.append(row('b'), { partition: 0, offset: '13' }), 'duplicate');
+  assert.deepEqual(verdict(reopened.append(row('b', { input: '1+1' }), { partition: 0, offset: '12' })), [3, 'new', 'redelivered']);
+  assert.deepEqual(verdict(reopened.append(row('b'), { partition: 0, offset: '13' })), [4, 'id:b', 'delivered']);
   assert.equal(readPoolState(f).newest, 4);
+});
+
+test('the same content under a new feedbackId is a repeat of the first, and repeats are recognised however old, across compaction and restarts', () => {
+  const f = file();
+  const pool = new FeedbackPool(f, 3);
+  assert.deepEqual(verdict(pool.append(row('first'))), [1, 'new', 'delivered']);
+  assert.deepEqual(verdict(pool.append(row('copy'))), [2, 'content:first', 'delivered']);
+  assert.deepEqual(verdict(pool.append(row('other-category', { category: 'carry' }))), [3, 'new', 'delivered']);
+  for (let i = 0; i < 20; i++) pool.append(row(`r${i}`, { input: `${i}+${i}` }));
+  assert.ok(!readPool(f).some((i) => i.feedback.feedbackId === 'first'), 'the original was compacted away');
+  assert.deepEqual(verdict(pool.append(row('first', { input: '9+9' }))), [24, 'id:first', 'delivered']);
+  const reopened = new FeedbackPool(f, 3);
+  assert.deepEqual(verdict(reopened.append(row('late-copy'))), [25, 'content:first', 'delivered']);
+  assert.deepEqual(verdict(reopened.append(row('r0', { input: 'new' }))), [26, 'id:r0', 'delivered']);
 });
 
 test('the pool keeps a bounded number of lines, dropping the oldest', () => {
   const f = file();
   const pool = new FeedbackPool(f, 3);
-  for (let i = 0; i < 10; i++) pool.append(row(`r${i}`));
+  for (let i = 0; i < 10; i++) pool.append(row(`r${i}`, { input: `${i}+1` }));
   const lines = readFileSync(f, 'utf8').trim().split('\n').length;
   assert.ok(lines <= 6, `${lines} lines`);
   const items = readPool(f);

@@ -1,31 +1,21 @@
 // The producer side: `curriculum feedback send` validates every row against the published schema
 // before sending anything; for an embedded run it queues the file in the run's inbox, which the
-// runner publishes on its bus, where invalid rows go to the dead-letter topic and valid ones
-// reach the feedback pool.
+// runner publishes on its bus (what the controller then refuses or pools:
+// feedback-that-cannot-apply-is-refused-at-every-entry.test.ts).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import pino from 'pino';
 import { batchesBySize, feedbackCommand, feedbackEvents, parseFeedbackLines } from '../../cli/feedback.ts';
 import { CurriculumError } from '../../schemas/errors.ts';
 import { checkValue } from '../../schemas/validate.ts';
 import { FeedbackPayload, type Feedback } from '../../schemas/events.ts';
-import { TOPICS, deadLetterTopic } from '../../schemas/topics.ts';
-import { MemoryBus } from '../../transport/memory-bus.ts';
-import { FEEDBACK_INBOX, watchFeedbackInbox } from '../../embedded/feedback-inbox.ts';
-import { startFeedbackIntake } from '../../trainer/feedback-intake.ts';
-import { feedbackPoolFile, readPool } from '../../tasks/feedback-pool.ts';
+import { TOPICS } from '../../schemas/topics.ts';
+import { FEEDBACK_INBOX } from '../../embedded/feedback-inbox.ts';
+import { startFeedbackRun } from './support/feedback-run.ts';
 
-const logger = pino({ level: 'silent' });
 const good: Feedback = { feedbackId: 'f1', deploymentId: 'prod', input: '1+2', prediction: '4', label: '3', category: 'no-carry', source: 'user', severity: 'low', observedAt: '2026-01-01T00:00:00.000Z' };
-
-function runDir(): string {
-  const dir = mkdtempSync(join(tmpdir(), 'curriculum-inbox-'));
-  writeFileSync(join(dir, 'run.json'), '{}');
-  return dir;
-}
 
 test('the published row schema accepts a valid row and the producer names the line and field of every bad one', () => {
   const schema = JSON.parse(readFileSync(join(import.meta.dirname, '../../schemas/json/feedback.payload.json'), 'utf8')) as { required: string[]; 'x-topic': string };
@@ -39,8 +29,10 @@ test('the published row schema accepts a valid row and the producer names the li
   );
 });
 
-test('send --run-dir queues nothing unless every row is valid, and refuses a directory that is no run', async () => {
-  const dir = runDir();
+test('send --run-dir queues nothing unless every row is valid, and refuses a directory that is no run', async (t) => {
+  const run = await startFeedbackRun();
+  t.after(() => run.stop());
+  const dir = run.runDir;
   const bad = join(dir, 'bad.jsonl');
   writeFileSync(bad, `${JSON.stringify(good)}\n${JSON.stringify({ ...good, input: 5 })}\n`);
   await assert.rejects(feedbackCommand(['send', bad, '--run-dir', dir]), (e: unknown) => e instanceof CurriculumError && e.code === 'CUR_FEEDBACK_INVALID');
@@ -50,28 +42,6 @@ test('send --run-dir queues nothing unless every row is valid, and refuses a dir
   await assert.rejects(feedbackCommand(['send', ok, '--run-dir', tmpdir()]), (e: unknown) => e instanceof CurriculumError && e.code === 'CUR_RUN_UNKNOWN');
   assert.equal(await feedbackCommand(['send', ok, '--run-dir', dir]), 0);
   assert.equal(readdirSync(join(dir, FEEDBACK_INBOX)).filter((f) => f.endsWith('.jsonl')).length, 1);
-});
-
-test('the inbox publishes each line; invalid ones are dead-lettered and valid ones reach the pool once', async () => {
-  const dir = runDir();
-  const checkpointRoot = join(dir, 'checkpoints');
-  const bus = new MemoryBus();
-  const outcomes: string[] = [];
-  const intake = await startFeedbackIntake({ bus, checkpointRoot, logger, onOutcome: (o) => outcomes.push(o) });
-  mkdirSync(join(dir, FEEDBACK_INBOX));
-  // Dropped by hand (not through the validating CLI): one good row, one repeat, one schema violation, one non-JSON line.
-  writeFileSync(join(dir, FEEDBACK_INBOX, 'hand.jsonl'), [JSON.stringify(good), JSON.stringify({ ...good, prediction: '3' }), JSON.stringify({ ...good, feedbackId: 'f2', severity: 'urgent' }), 'not json'].join('\n'));
-  const inbox = watchFeedbackInbox({ bus, runDir: dir, runId: 'run-x', logger, clock: () => new Date('2026-01-01T00:00:00Z') });
-  assert.equal(await inbox.drain(), 4);
-  await inbox.stop();
-  for (let i = 0; i < 50 && outcomes.length < 4; i++) await new Promise((r) => setTimeout(r, 20));
-  await intake.stop();
-  assert.deepEqual(outcomes.sort(), ['accepted', 'duplicate', 'invalid', 'invalid']);
-  assert.deepEqual(readPool(feedbackPoolFile(checkpointRoot, 'run-x', 'prod')).map((i) => i.feedback.feedbackId), ['f1']);
-  const dead = bus.messages(deadLetterTopic(TOPICS.feedback));
-  assert.deepEqual(dead.map((m) => m.headers['x-error-code']).sort(), ['CUR_EVENT_INVALID', 'CUR_EVENT_NOT_JSON']);
-  assert.deepEqual(readdirSync(join(dir, FEEDBACK_INBOX, 'done')), ['hand.jsonl']);
-  await bus.close();
 });
 
 test('large files are sent in batches under the broker message size', () => {

@@ -213,12 +213,15 @@ for (const file of ['deploy/docker/Dockerfile', 'deploy/docker/Dockerfile.gpu'])
   });
 }
 
-test('the CPU image installs production dependencies only; the GPU image adds tfjs-node-gpu on CUDA', () => {
+test('the CPU image installs production dependencies only; the GPU image builds tfjs-node-gpu with setup:native --gpu on CUDA', () => {
   const cpu = instructions('deploy/docker/Dockerfile');
   assert.ok(cpu.some((i) => i.op === 'RUN' && /npm ci --omit=dev/.test(i.args)));
   assert.ok(cpu.filter((i) => i.op === 'FROM').every((i) => i.args.startsWith('node:20')));
   const gpu = instructions('deploy/docker/Dockerfile.gpu');
   assert.ok(gpu.some((i) => i.op === 'FROM' && i.args.startsWith('nvidia/cuda:')));
-  assert.ok(gpu.some((i) => i.op === 'RUN' && /@tensorflow\/tfjs-node-gpu@/.test(i.args)));
+  // The same steps as bench/gpu-check.sh: scripts/setup-native.sh --gpu, and its output in the final image.
+  assert.ok(gpu.some((i) => i.op === 'RUN' && /npm ci --omit=dev .*bash scripts\/setup-native\.sh --gpu/.test(i.args)));
+  assert.ok(gpu.some((i) => i.op === 'COPY' && /--from=deps \/app\/\.native \.\/\.native/.test(i.args)));
+  assert.match(readFileSync(join(REPO_ROOT, 'bench/gpu-check.sh'), 'utf8'), /bash scripts\/setup-native\.sh --gpu/);
   assert.ok(gpu.some((i) => i.op === 'COPY' && /--from=node \/usr\/local\/bin\/node/.test(i.args)), 'Node 20 comes from the official image');
 });

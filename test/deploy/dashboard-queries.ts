@@ -9,6 +9,7 @@ export interface Target {
 export interface Panel {
   type: string;
   title?: string;
+  description?: string;
   datasource?: { uid?: string };
   fieldConfig?: { defaults?: { unit?: string } };
   targets?: Target[];

@@ -203,12 +203,10 @@ test('labels, selectors, probes, checkpoints and environment names', (t) => {
     assert.equal(c.readinessProbe.httpGet.path, '/readyz');
     for (const e of containerEnv(d)) assert.ok(known.has(e.name), `${component}: ${e.name} is not read by config/service-config.ts`);
     const checkpoints = c.volumeMounts.find((v) => v.name === 'checkpoints');
-    if (component === 'controller') assert.equal(checkpoints, undefined);
-    else {
-      assert.equal(checkpoints?.mountPath, '/var/lib/curriculum/checkpoints');
-      assert.equal(checkpoints?.readOnly, component === 'evaluator');
-      assert.equal(containerEnv(d).find((e) => e.name === 'CURRICULUM_CHECKPOINT_ROOT')?.value, '/var/lib/curriculum/checkpoints');
-    }
+    // The controller too: it writes the runs' feedback pools there (the trainer and evaluator read them).
+    assert.equal(checkpoints?.mountPath, '/var/lib/curriculum/checkpoints');
+    assert.equal(checkpoints?.readOnly, component === 'evaluator');
+    assert.equal(containerEnv(d).find((e) => e.name === 'CURRICULUM_CHECKPOINT_ROOT')?.value, '/var/lib/curriculum/checkpoints');
     const pdb = r.manifests.find((m) => m.kind === 'PodDisruptionBudget' && m.metadata.name === d.metadata.name);
     assert.deepEqual((pdb?.spec as { selector: unknown } | undefined)?.selector, spec.selector);
   }

@@ -31,7 +31,11 @@ export const REPO_ROOT = join(import.meta.dirname, '../..');
 /** The tiny end-to-end spec with 20-step lessons: ~47 decisions in a few seconds. */
 export const SPEC_FILE = join(REPO_ROOT, 'test/distributed/fixtures/short-lessons.yaml');
 export const testLogger: Logger = pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' });
-/** The CPU-only TensorFlow.js backend the embedded tests use: deterministic, no native build needed. */
+/**
+ * The backend the embedded and distributed tests pin: no native build needed, and their decision
+ * logs are compared byte for byte on it (wasm only; the trainer and evaluator tests also run on
+ * tensorflow, see scripts/run-tests.mjs).
+ */
 export const BACKEND = 'wasm';
 
 // ---- clean-up: whatever a test opened is closed when the file ends, even when the test failed

@@ -16,7 +16,7 @@ function decisionPayloads(runDir: string): unknown[] {
   return readDecisions(runDir).map((d) => d.payload);
 }
 
-test('interrupt and resume gives the same decision log as an uninterrupted run', async () => {
+test('interrupt and resume gives the same decision log as an uninterrupted run (wasm)', async () => {
   const straight = await runEmbedded({ specFile: spec, runsDir: mkdtempSync(join(tmpdir(), 'straight-')), runId: 'same', logger, backend: 'wasm', skipReport: true });
   assert.equal(straight.outcome, 'finished');
 

@@ -1,15 +1,17 @@
 import { test, before } from 'node:test';
 import assert from 'node:assert/strict';
 import { selectBackend } from '../../trainer/backend.ts';
-import { additionTask, digitsTask, evaluateCommand, harness, lessonCommand, runConfig, silent } from '../trainer/fixtures.ts';
+import { additionTask, digitsTask, evaluateCommand, harness, lessonCommand, runConfig, silent, testBackend } from '../trainer/fixtures.ts';
 
 before(async () => {
-  await selectBackend('wasm', silent);
+  await selectBackend(testBackend(), silent);
 });
 
 const strip = (r: { tasks: unknown; categories: unknown }) => JSON.stringify([r.tasks, r.categories]);
 
-test('evaluating the same checkpoint twice, by any evaluator instance, gives identical numbers', async () => {
+// Determinism on the backend named in the test title: the runner runs this file on wasm and again
+// on tensorflow (CURRICULUM_TEST_BACKEND), and it holds on both.
+test(`evaluating the same checkpoint twice, by any evaluator instance, gives identical numbers (${testBackend()})`, async () => {
   const h = harness();
   const run = runConfig({
     model: { kind: 'mlp', hidden: [32], activation: 'relu' },

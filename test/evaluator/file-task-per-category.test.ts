@@ -2,10 +2,10 @@ import { test, before } from 'node:test';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { selectBackend } from '../../trainer/backend.ts';
-import { evaluateCommand, harness, lessonCommand, runConfig, silent } from '../trainer/fixtures.ts';
+import { evaluateCommand, harness, lessonCommand, runConfig, silent, testBackend } from '../trainer/fixtures.ts';
 
 before(async () => {
-  await selectBackend('wasm', silent);
+  await selectBackend(testBackend(), silent);
 });
 
 test('a JSONL task trains and is evaluated per row category (examples/data/quadrants.jsonl)', async () => {

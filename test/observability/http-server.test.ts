@@ -7,7 +7,7 @@ import { Registry } from 'prom-client';
 import { buildHttpServer, OPERATOR_ACTIONS, tokenMatches, type ControlPlane, type OperatorAction, type RunDetailView } from '../../observability/http-server.ts';
 import { createServiceLogger } from '../../observability/logger.ts';
 import { createControllerMetrics } from '../../observability/metrics.ts';
-import { CurriculumError } from '../../schemas/errors.ts';
+import { ActionInvalidError, CurriculumError } from '../../schemas/errors.ts';
 import { OperatorAction as OperatorActionSchema } from '../../schemas/events.ts';
 
 const TOKEN = 'operator-token-0123456789-abcdef';
@@ -34,7 +34,7 @@ class FakeRuntime implements ControlPlane {
   async act(runId: string, action: OperatorAction, options: object) {
     const run = this.runs.get(runId);
     if (run === undefined) throw new CurriculumError('CUR_RUN_UNKNOWN', `no run with id ${runId}`);
-    if (action === 'resume' && run.state !== 'paused') throw new CurriculumError('CUR_ACTION_INVALID', `cannot resume a run in state ${run.state}`);
+    if (action === 'resume' && run.state !== 'paused') throw new ActionInvalidError(runId, action, run.state, ['pause', 'stop']);
     this.actions.push({ runId, action, options });
   }
 }
@@ -157,6 +157,7 @@ test('errors from the control plane map to their catalogue status', async () => 
   const conflict = await app.inject({ method: 'POST', url: '/api/runs/run-1/actions', payload: { action: 'resume' }, headers: auth });
   assert.equal(conflict.statusCode, 409);
   assert.equal(conflict.json().error.code, 'CUR_ACTION_INVALID');
+  assert.deepEqual([conflict.json().error.state, conflict.json().error.validActions], ['training', ['pause', 'stop']]);
   const badSpec = await app.inject({ method: 'POST', url: '/api/runs', payload: { stages: [] }, headers: auth });
   assert.equal(badSpec.statusCode, 400);
   assert.deepEqual(badSpec.json().error, { code: 'CUR_SPEC_INVALID', message: 'spec is invalid', details: ['/name: is required'] });

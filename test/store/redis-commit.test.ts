@@ -1,63 +1,11 @@
-// The Redis store's commit on the real redis-server: fenced by source offset, atomic, with
-// the outbox and the run index kept in step.
+// The Redis store's commit on the real redis-server, beyond the contract every store keeps
+// (every-store-keeps-the-same-contract.test.ts): 64-bit fencing edge cases, racing controllers,
+// key isolation.
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { Redis } from 'ioredis';
 import { env, REDIS, serviceTest } from '../transport/service-gate.ts';
 import { decision, newStore, source, uniquePrefix } from './redis-fixtures.ts';
-
-serviceTest('commit writes snapshot, offset, revision and outbox; load reads them back', REDIS, async () => {
-  const store = newStore(uniquePrefix('commit'));
-  try {
-    assert.equal(await store.isEmpty(), true);
-    assert.equal(await store.load('run-1'), null);
-    const first = await store.commit({ runId: 'run-1', snapshot: { state: 'a', n: 1 }, source: source('5'), outbox: [decision('run-1', 1)] });
-    assert.deepEqual(first, { status: 'committed', revision: 1 });
-    const second = await store.commit({ runId: 'run-1', snapshot: { state: 'b', n: 2 }, source: source('6'), outbox: [decision('run-1', 2)] });
-    assert.deepEqual(second, { status: 'committed', revision: 2 });
-    const run = await store.load('run-1');
-    assert.deepEqual(run, {
-      runId: 'run-1',
-      snapshot: { state: 'b', n: 2 },
-      revision: 2,
-      appliedOffsets: { 'curriculum.trainer.metrics:0': '6' },
-      outbox: [decision('run-1', 1), decision('run-1', 2)],
-    });
-    assert.equal(await store.isEmpty(), false);
-    assert.deepEqual(await store.listRunIds(), ['run-1']);
-    assert.equal(await store.ping(), true);
-  } finally {
-    await store.close();
-  }
-});
-
-serviceTest('a stale or duplicate commit is refused and changes nothing', REDIS, async () => {
-  const prefix = uniquePrefix('fence');
-  const store = newStore(prefix);
-  try {
-    await store.commit({ runId: 'r', snapshot: { v: 1 }, source: source('10'), outbox: [decision('r', 1)] });
-    const before = await store.load('r');
-    for (const offset of ['10', '9', '0', '010']) {
-      const outcome = await store.commit({ runId: 'r', snapshot: { v: 'stale' }, source: source(offset), outbox: [decision('r', 99)] });
-      assert.deepEqual(outcome, { status: 'stale', appliedOffset: '10' }, `offset ${offset}`);
-    }
-    assert.deepEqual(await store.load('r'), before, 'snapshot, revision, offsets and outbox untouched');
-    // Other partitions and topics are fenced separately.
-    assert.equal((await store.commit({ runId: 'r', snapshot: { v: 2 }, source: source('3', 1), outbox: [] })).status, 'committed');
-    assert.equal((await store.commit({ runId: 'r', snapshot: { v: 3 }, source: source('3', 0, 'curriculum.feedback'), outbox: [] })).status, 'committed');
-    // Changes without a log position (API, ticks) are never fenced.
-    assert.equal((await store.commit({ runId: 'r', snapshot: { v: 4 }, source: null, outbox: [] })).status, 'committed');
-    const after = await store.load('r');
-    assert.equal(after?.revision, 4);
-    assert.deepEqual(after?.appliedOffsets, {
-      'curriculum.trainer.metrics:0': '10',
-      'curriculum.trainer.metrics:1': '3',
-      'curriculum.feedback:0': '3',
-    });
-  } finally {
-    await store.close();
-  }
-});
 
 serviceTest('64-bit offsets are compared exactly (beyond 2^53)', REDIS, async () => {
   const store = newStore(uniquePrefix('bigint'));
@@ -93,32 +41,6 @@ serviceTest('two controllers racing on one run: each offset is applied exactly o
     assert.equal(run.appliedOffsets['curriculum.trainer.metrics:0'], '199');
   } finally {
     await Promise.all([a.close(), b.close()]);
-  }
-});
-
-serviceTest('the outbox: ack removes published events, keeps order, and clears the pending index', REDIS, async () => {
-  const store = newStore(uniquePrefix('outbox'));
-  try {
-    await store.commit({ runId: 'r1', snapshot: {}, source: source('1'), outbox: [decision('r1', 1), decision('r1', 2), decision('r1', 3)] });
-    await store.commit({ runId: 'r2', snapshot: {}, source: source('1', 1), outbox: [] });
-    await store.commit({ runId: 'r3', snapshot: {}, source: null, outbox: [decision('r3', 1)] });
-    assert.deepEqual(await store.runsWithPendingOutbox(), ['r1', 'r3']);
-    // A repeated event id (a replayed transition) is not appended twice.
-    await store.commit({ runId: 'r1', snapshot: {}, source: source('2'), outbox: [decision('r1', 3), decision('r1', 4)] });
-    assert.deepEqual((await store.load('r1'))?.outbox.map((e) => e.eventId), ['r1-ev-1', 'r1-ev-2', 'r1-ev-3', 'r1-ev-4']);
-
-    await store.acknowledgeOutbox('r1', ['r1-ev-2', 'unknown-id']);
-    assert.deepEqual((await store.load('r1'))?.outbox.map((e) => e.eventId), ['r1-ev-1', 'r1-ev-3', 'r1-ev-4']);
-    await store.acknowledgeOutbox('r1', ['r1-ev-1', 'r1-ev-3', 'r1-ev-4']);
-    await store.acknowledgeOutbox('r1', ['r1-ev-1']);
-    assert.deepEqual((await store.load('r1'))?.outbox, []);
-    assert.deepEqual(await store.runsWithPendingOutbox(), ['r3']);
-    await store.acknowledgeOutbox('r3', ['r3-ev-1']);
-    await store.acknowledgeOutbox('never-stored', ['x']);
-    assert.deepEqual(await store.runsWithPendingOutbox(), []);
-    assert.deepEqual(await store.listRunIds(), ['r1', 'r2', 'r3']);
-  } finally {
-    await store.close();
   }
 });
 

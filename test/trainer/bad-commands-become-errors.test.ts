@@ -8,7 +8,7 @@ import { TOPICS } from '../../schemas/topics.ts';
 import type { AnyEvent } from '../../schemas/events.ts';
 import { startTrainerService } from '../../trainer/service.ts';
 import { startEvaluatorService } from '../../evaluator/service.ts';
-import { additionTask, evaluateCommand, lessonCommand, runConfig, silent, tempRoot } from './fixtures.ts';
+import { additionTask, evaluateCommand, lessonCommand, runConfig, silent, tempRoot, testBackend } from './fixtures.ts';
 
 function published(bus: MemoryBus, topic: string): AnyEvent[] {
   return bus.messages(topic).flatMap((m) => {
@@ -29,9 +29,9 @@ test('bad commands produce service.error events and both services carry on with 
   const root = tempRoot();
   writeFileSync(join(root, 'all-heldout.jsonl'), [...Array(10).keys()].map((i) => JSON.stringify({ input: [i], label: String(i % 2) })).join('\n'));
   const bus = new MemoryBus();
-  const trainer = await startTrainerService({ bus, checkpointRoot: root, producer: 'trainer-1', logger: silent, backend: 'wasm' });
-  const evaluator = await startEvaluatorService({ bus, checkpointRoot: root, producer: 'evaluator-1', logger: silent, backend: 'wasm' });
-  assert.equal(trainer.backend, 'wasm');
+  const trainer = await startTrainerService({ bus, checkpointRoot: root, producer: 'trainer-1', logger: silent, backend: testBackend() });
+  const evaluator = await startEvaluatorService({ bus, checkpointRoot: root, producer: 'evaluator-1', logger: silent, backend: testBackend() });
+  assert.equal(trainer.backend, testBackend());
   const run = runConfig({ model: { kind: 'seq2seq', cell: 'gru', units: 8 }, batchSize: 8 });
   const nanRun = runConfig({ ...run, optimizer: { kind: 'sgd', gradientClipNorm: 0 } });
   const fileRun = runConfig({

@@ -5,15 +5,17 @@ import { join } from 'node:path';
 import { makeEvent } from '../../schemas/envelope.ts';
 import { selectBackend } from '../../trainer/backend.ts';
 import { checkpointDir, loadCheckpointModel } from '../../trainer/checkpoint-store.ts';
-import { additionTask, harness, lessonCommand, runConfig, silent } from './fixtures.ts';
+import { additionTask, harness, lessonCommand, runConfig, silent, testBackend } from './fixtures.ts';
 
 before(async () => {
-  await selectBackend('wasm', silent);
+  await selectBackend(testBackend(), silent);
 });
 
 const bytes = (weights: Float32Array[]) => Buffer.concat(weights.map((w) => Buffer.from(w.buffer, w.byteOffset, w.byteLength)));
 
-test('a checkpoint reloads bit-identical; a revert restores its weights exactly after more training', async () => {
+// Determinism on the backend named in the test title: the runner runs this file on wasm and again
+// on tensorflow (CURRICULUM_TEST_BACKEND), and it holds on both.
+test(`a checkpoint reloads bit-identical; a revert restores its weights exactly after more training (${testBackend()})`, async () => {
   const h = harness();
   const run = runConfig({ model: { kind: 'seq2seq', cell: 'gru', units: 16 }, batchSize: 16, tasks: [additionTask('add-1', 1), additionTask('add-2', 2)] });
   await h.trainer.handle(lessonCommand('run-a', run, { lessonId: 'l1', steps: 12, metricsEvery: 5, checkpointEvery: 5, taskWeights: { 'add-1': 0.5, 'add-2': 0.5 } }));
@@ -26,7 +28,7 @@ test('a checkpoint reloads bit-identical; a revert restores its weights exactly 
   ]);
   assert.deepEqual(h.of('trainer.metrics').map((e) => e.payload.step), [5, 10, 12]);
   const m = h.of('trainer.metrics')[0]!.payload;
-  assert.equal(m.backend, 'wasm');
+  assert.equal(m.backend, testBackend());
   assert.equal((m.tasks['add-1']?.samples ?? 0) + (m.tasks['add-2']?.samples ?? 0), 5 * 16);
   assert.equal(h.of('command.ack').at(-1)!.payload.outcome, 'executed');
 
@@ -66,7 +68,7 @@ test('a checkpoint reloads bit-identical; a revert restores its weights exactly 
   h.trainer.dispose();
 });
 
-test('fine-tuning from a checkpoint another trainer wrote loads it from disk, and a fresh model depends only on the seed', async () => {
+test(`fine-tuning from a checkpoint another trainer wrote loads it from disk, and a fresh model depends only on the seed (${testBackend()})`, async () => {
   const first = harness();
   const run = runConfig({ model: { kind: 'mlp', hidden: [32], activation: 'relu' }, batchSize: 16, tasks: [additionTask('add-1', 1)] });
   await first.trainer.handle(lessonCommand('run-b', run, { lessonId: 'a', steps: 5 }));

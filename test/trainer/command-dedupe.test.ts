@@ -2,10 +2,10 @@ import { test, before } from 'node:test';
 import assert from 'node:assert/strict';
 import { makeEvent } from '../../schemas/envelope.ts';
 import { selectBackend } from '../../trainer/backend.ts';
-import { harness, lessonCommand, runConfig, silent } from './fixtures.ts';
+import { harness, lessonCommand, runConfig, silent, testBackend } from './fixtures.ts';
 
 before(async () => {
-  await selectBackend('wasm', silent);
+  await selectBackend(testBackend(), silent);
 });
 
 const bytes = (weights: Float32Array[]) => Buffer.concat(weights.map((w) => Buffer.from(w.buffer)));

@@ -10,6 +10,7 @@ import { Evaluator } from '../../evaluator/evaluator.ts';
 import { makeEvent } from '../../schemas/envelope.ts';
 import type { EnvelopeOf, RunConfig, StartLesson, EvaluateCheckpoint } from '../../schemas/events.ts';
 import type { TaskSpec } from '../../schemas/spec.ts';
+import { isBackendName, type BackendName } from '../../trainer/backend.ts';
 
 export function additionTask(id: string, digits: number, extra: Partial<TaskSpec> = {}): TaskSpec {
   return { id, skill: 'addition', difficulty: digits, generator: { kind: 'addition', digits, minDigits: 1 }, ...extra };
@@ -73,6 +74,16 @@ export function evaluateCommand(runId: string, run: RunConfig, fields: Partial<E
 
 export const silent = pino({ level: 'silent' });
 
+/**
+ * The backend the trainer and evaluator tests run on: wasm, or the one CURRICULUM_TEST_BACKEND
+ * names (the test runner runs test/trainer and test/evaluator a second time on tensorflow).
+ */
+export function testBackend(): BackendName {
+  const name = process.env['CURRICULUM_TEST_BACKEND'] ?? 'wasm';
+  if (!isBackendName(name)) throw new Error(`CURRICULUM_TEST_BACKEND="${name}" is not a backend name`);
+  return name;
+}
+
 export function tempRoot(): string {
   return mkdtempSync(join(tmpdir(), 'curriculum-ckpt-'));
 }
@@ -86,7 +97,7 @@ export function harness(root = tempRoot(), onEmit: (e: AnyEvent) => void = () =>
       onEmit(e);
     }
   };
-  const trainer = new Trainer({ checkpointRoot: root, backend: 'wasm', events: new EventFactory('trainer-test'), emit, logger: silent });
+  const trainer = new Trainer({ checkpointRoot: root, backend: testBackend(), events: new EventFactory('trainer-test'), emit, logger: silent });
   const evaluator = new Evaluator({ checkpointRoot: root, events: new EventFactory('evaluator-test'), emit, logger: silent });
   const of = <T extends EventType>(type: T) => events.filter((e): e is Extract<AnyEvent, { type: T }> => e.type === type);
   return { root, events, trainer, evaluator, of };

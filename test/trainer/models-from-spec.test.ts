@@ -5,16 +5,18 @@ import { selectBackend } from '../../trainer/backend.ts';
 import { buildModel } from '../../trainer/models.ts';
 import { additionEncoding } from '../../tasks/addition.ts';
 import { DIGITS_ENCODING } from '../../tasks/permuted-digits.ts';
-import { silent } from './fixtures.ts';
+import { silent, testBackend } from './fixtures.ts';
 import type { ModelSpec } from '../../schemas/spec.ts';
 import type { Encoding } from '../../tasks/task.ts';
 
 before(async () => {
-  await selectBackend('wasm', silent);
+  await selectBackend(testBackend(), silent);
 });
 
 const addition = additionEncoding(4); // 5 steps of 20 features -> 5 digit positions of 10 classes
 
+// Determinism on the backend named in the test title: the runner runs this file on wasm and again
+// on tensorflow (CURRICULUM_TEST_BACKEND), and it holds on both.
 test('models from the spec have the expected shapes and parameter counts', () => {
   const cases: Array<{ spec: ModelSpec; encoding: Encoding; params: number; out: number[] }> = [
     // flatten 100 -> dense 8 (808) -> dense 50 (450)
@@ -36,7 +38,7 @@ test('models from the spec have the expected shapes and parameter counts', () =>
   }
 });
 
-test('a fresh model is a function of the run seed', () => {
+test(`a fresh model is a function of the run seed (${testBackend()})`, () => {
   const weights = (seed: number) => {
     const m = buildModel({ kind: 'seq2seq', cell: 'gru', units: 8 }, addition, seed);
     const values = m.getWeights().map((w) => Array.from(w.dataSync()));

@@ -6,13 +6,13 @@ import { TOPICS } from '../../schemas/topics.ts';
 import type { AnyEvent } from '../../schemas/events.ts';
 import { startTrainerService } from '../../trainer/service.ts';
 import { startEvaluatorService } from '../../evaluator/service.ts';
-import { additionTask, evaluateCommand, lessonCommand, runConfig, silent, tempRoot } from './fixtures.ts';
+import { additionTask, evaluateCommand, lessonCommand, runConfig, silent, tempRoot, testBackend } from './fixtures.ts';
 
 test('a short lesson on 1-digit addition lifts held-out accuracy above 90%', async () => {
   const bus = new MemoryBus();
   const root = tempRoot();
-  const trainer = await startTrainerService({ bus, checkpointRoot: root, producer: 'trainer-1', logger: silent, backend: 'wasm' });
-  const evaluator = await startEvaluatorService({ bus, checkpointRoot: root, producer: 'evaluator-1', logger: silent, backend: 'wasm' });
+  const trainer = await startTrainerService({ bus, checkpointRoot: root, producer: 'trainer-1', logger: silent, backend: testBackend() });
+  const evaluator = await startEvaluatorService({ bus, checkpointRoot: root, producer: 'evaluator-1', logger: silent, backend: testBackend() });
   const run = runConfig({ model: { kind: 'seq2seq', cell: 'gru', units: 64 }, batchSize: 64, tasks: [additionTask('add-1', 1), additionTask('add-2', 2)] });
   const results = () =>
     bus.messages(TOPICS.evaluatorResults).flatMap((m) => {

@@ -2,10 +2,10 @@ import { test, before } from 'node:test';
 import assert from 'node:assert/strict';
 import * as tf from '@tensorflow/tfjs';
 import { selectBackend } from '../../trainer/backend.ts';
-import { additionTask, digitsTask, harness, lessonCommand, runConfig, silent } from './fixtures.ts';
+import { additionTask, digitsTask, harness, lessonCommand, runConfig, silent, testBackend } from './fixtures.ts';
 
 before(async () => {
-  await selectBackend('wasm', silent);
+  await selectBackend(testBackend(), silent);
 });
 
 for (const [name, run] of [

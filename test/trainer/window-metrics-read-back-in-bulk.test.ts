@@ -8,10 +8,10 @@ import { isCurriculumError } from '../../schemas/errors.ts';
 import { selectBackend } from '../../trainer/backend.ts';
 import { FLUSH_STEPS, WindowMetrics } from '../../trainer/step-metrics.ts';
 import { Random } from '../../tasks/random.ts';
-import { silent } from './fixtures.ts';
+import { silent, testBackend } from './fixtures.ts';
 
 before(async () => {
-  await selectBackend('wasm', silent);
+  await selectBackend(testBackend(), silent);
 });
 
 test('window figures equal a step-by-step sum over a window longer than FLUSH_STEPS, with no tensor left behind', () => {

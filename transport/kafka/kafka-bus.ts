@@ -6,8 +6,10 @@
 //   crash between handler and commit redelivers, and the state store's offset fence drops it);
 //   a subscriber with handleBatch gets fetched batches in chunks, and their offsets are resolved
 //   after each chunk's handler and committed once per batch;
-// - a message that fails decoding is produced to `<topic>.dlq` with origin headers and then
-//   committed, so a poison message never blocks its partition;
+// - a message that fails decoding is produced to `<topic>.dlq` as a bounded record (origin
+//   headers, reason, size, digest, a prefix of the value: schemas/dead-letter.ts) and then
+//   committed, so a poison message never blocks its partition, even one larger than the broker's
+//   limit uncompressed; a dead letter the broker refuses is logged and skipped (dead-letters.ts);
 // - the producer is idempotent with acks=all, so broker retries never duplicate a message;
 // - a consumer kafkajs gives up on (a broker restart can do that) is rebuilt: supervised-consumer.ts.
 import {
@@ -17,7 +19,6 @@ import {
   type Admin,
   type Consumer,
   type ConsumerRunConfig,
-  type IHeaders,
   type KafkaMessage,
   type KafkaConfig,
   type Producer,
@@ -28,6 +29,7 @@ import type { ConnectionOptions } from 'node:tls';
 import { decodeEvent, encodeEvent } from '../../schemas/decode.ts';
 import type { AnyEvent } from '../../schemas/events.ts';
 import { deadLetterTopic, TOPIC_OF } from '../../schemas/topics.ts';
+import { KafkaDeadLetterWriter, type PoisonDelivery } from './dead-letters.ts';
 import { DLQ_HEADERS, type ConsumerCrash, type DeadLetter, type Delivery, type EventBus, type SubscribeOptions, type Subscription } from '../bus.ts';
 import { parseKafkaBusConfig, type KafkaBusConfig, type ResolvedKafkaBusConfig } from './config.ts';
 import { pinoLogCreator, kafkajsLogLevelFor } from './logger.ts';
@@ -37,8 +39,8 @@ import { SupervisedConsumer } from './supervised-consumer.ts';
 import { SocketRegistry } from './socket-registry.ts';
 import { withTimeout } from '../with-timeout.ts';
 
-/** Dead-letter header naming the consumer group that rejected the message (beside transport/bus.ts's DLQ_HEADERS). */
-export const DLQ_CONSUMER_GROUP_HEADER = 'x-consumer-group';
+/** Dead-letter header naming the consumer group that rejected the message (see schemas/dead-letter.ts). */
+export const DLQ_CONSUMER_GROUP_HEADER = DLQ_HEADERS.consumerGroup;
 
 export interface KafkaBusOptions {
   logger?: Logger;
@@ -66,16 +68,6 @@ export interface CommitNotice {
 export interface KafkaSubscribeOptions extends SubscribeOptions {
   /** Called after each successful offset commit (observability and the rebalance tests). */
   onCommit?: (commits: readonly CommitNotice[]) => void;
-}
-
-/** Dead letters are small text headers; the original message's own headers are kept beside them. */
-function headersToStrings(headers: IHeaders | undefined): Record<string, string> {
-  const out: Record<string, string> = {};
-  for (const [k, v] of Object.entries(headers ?? {})) {
-    if (v === undefined) continue;
-    out[k] = Array.isArray(v) ? v.map((x) => x.toString()).join(',') : v.toString();
-  }
-  return out;
 }
 
 function toSasl(sasl: KafkaBusConfig['sasl']): SASLOptions | undefined {
@@ -116,6 +108,7 @@ export class KafkaBus implements EventBus {
   private probeAttempt: Promise<void> | undefined;
   private closed = false;
   private readonly onConsumerCrash: KafkaBusOptions['onConsumerCrash'];
+  private readonly deadLetters = new KafkaDeadLetterWriter((topicMessages) => this.send(topicMessages));
 
   /** Validates `config` (throws CUR_CONFIG_INVALID naming each bad field); connects lazily. */
   constructor(config: KafkaBusConfig, options: KafkaBusOptions = {}) {
@@ -339,14 +332,14 @@ export class KafkaBus implements EventBus {
           if (!isRunning() || isStale()) return;
           const chunk = batch.messages.slice(i, i + maxBatch);
           const deliveries: Delivery[] = [];
-          const dead: Array<{ message: KafkaMessage; value: Buffer; letter: DeadLetter }> = [];
+          const dead: PoisonDelivery[] = [];
           for (const message of chunk) {
             const value = message.value ?? Buffer.alloc(0);
             const decoded = decodeEvent(value, c.maxEventBytes);
             if (decoded.ok) deliveries.push({ topic, partition: batch.partition, offset: message.offset, event: decoded.event });
             else dead.push({ message, value, letter: { topic, partition: batch.partition, offset: message.offset, code: decoded.code, reason: decoded.reason } });
           }
-          if (dead.length > 0) await this.deadLetterAll(batch.topic, dead, options, log);
+          if (dead.length > 0) await this.deadLetters.write(batch.topic, dead, options.groupId, options.onDeadLetter, log);
           if (deliveries.length > 0) await handleBatch(deliveries);
           resolveOffset((chunk[chunk.length - 1] as KafkaMessage).offset);
           await heartbeat();
@@ -373,40 +366,9 @@ export class KafkaBus implements EventBus {
           return;
         }
         const letter: DeadLetter = { topic, partition, offset: message.offset, code: decoded.code, reason: decoded.reason };
-        await this.deadLetterAll(physicalTopic, [{ message, value, letter }], options, log);
+        await this.deadLetters.write(physicalTopic, [{ message, value, letter }], options.groupId, options.onDeadLetter, log);
       },
     };
-  }
-
-  /** Sends the invalid messages of one topic to its DLQ in one produce, then logs and reports each. */
-  private async deadLetterAll(
-    physicalTopic: string,
-    dead: ReadonlyArray<{ message: KafkaMessage; value: Buffer; letter: DeadLetter }>,
-    options: Pick<SubscribeOptions, 'groupId' | 'onDeadLetter'>,
-    log: Logger,
-  ): Promise<void> {
-    await this.send([{ topic: deadLetterTopic(physicalTopic), messages: dead.map((d) => this.deadLetterMessage(physicalTopic, d.message, d.value, d.letter, options.groupId)) }]);
-    for (const { letter } of dead) {
-      log.warn({ topic: letter.topic, partition: letter.partition, offset: letter.offset, code: letter.code, reason: letter.reason }, 'message dead-lettered');
-      options.onDeadLetter?.(letter);
-    }
-  }
-
-  /** The dead-letter copy of a message: its bytes and headers, plus where it came from and why. */
-  private deadLetterMessage(physicalTopic: string, message: KafkaMessage, value: Buffer, letter: DeadLetter, groupId: string) {
-    const headers: Record<string, string> = {
-      ...headersToStrings(message.headers),
-      // Every consumer group of a topic dead-letters the poison messages it reads (the
-      // controller and, on the feedback topic, the trainer's intake): the group tells the copies apart.
-      [DLQ_CONSUMER_GROUP_HEADER]: groupId,
-      [DLQ_HEADERS.originTopic]: physicalTopic,
-      [DLQ_HEADERS.originPartition]: String(letter.partition),
-      [DLQ_HEADERS.originOffset]: letter.offset,
-      [DLQ_HEADERS.errorCode]: letter.code,
-      // Header values are not size-limited by Kafka, but an operator reads them: keep reasons short.
-      [DLQ_HEADERS.reason]: letter.reason.slice(0, 2000),
-    };
-    return { key: message.key?.toString() ?? '', value, headers };
   }
 
   /**

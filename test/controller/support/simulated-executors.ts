@@ -5,7 +5,7 @@
 import { makeEvent } from '../../../schemas/envelope.ts';
 import type { AnyEvent, EnvelopeOf, EventType, PayloadOf, SuiteMetrics } from '../../../schemas/events.ts';
 import type { ResolvedSpec } from '../../../schemas/spec.ts';
-import { applyEvent, createRun, describeRun, type CoreResult, type RunSnapshot, type RunView } from '../../../controller/core/index.ts';
+import { applyEvent, createRun, describeRun, type CoreResult, type PooledFeedbackEvent, type RunSnapshot, type RunView } from '../../../controller/core/index.ts';
 
 const BASE_MS = Date.parse('2026-01-01T00:00:00.000Z');
 
@@ -53,9 +53,9 @@ export class SimulatedRun {
     return makeEvent(type, { eventId: `sim:${n}`, runId: this.runId, producer, sequence: n, producedAt: new Date(BASE_MS + n * 1000).toISOString() }, payload);
   }
 
-  feed(event: AnyEvent): CoreResult {
+  feed(event: AnyEvent | PooledFeedbackEvent): CoreResult {
     const result = applyEvent(this.snapshot, event);
-    this.inputs.push(event);
+    this.inputs.push(event.type === 'feedback.pooled' ? event.feedback : event);
     this.outcomes.push(result.outcome);
     this.absorb(result);
     return result;
