@@ -8,8 +8,7 @@ import { LiveView } from './live-view.ts';
 import { BASELINES, runBaseline, type BaselineName } from './baseline.ts';
 import { createRunTelemetry, startRunHttp, type RunHttp } from './run-http.ts';
 import { chainHooks } from '../controller/runtime/metrics-hooks.ts';
-import { loadSpecFile, parseSpecText } from '../schemas/spec-loader.ts';
-import { readFileSync } from 'node:fs';
+import { loadSpecFile } from '../schemas/spec-loader.ts';
 import { readResumableRunDir } from '../embedded/resumable-run.ts';
 
 const HELP = `usage: curriculum run SPEC.yaml [options]

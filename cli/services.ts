@@ -13,7 +13,7 @@ import { controlPlaneFor } from '../controller/runtime/control-plane.ts';
 import { metricsHooks } from '../controller/runtime/metrics-hooks.ts';
 import { buildHttpServer } from '../observability/http-server.ts';
 import { createServiceLogger } from '../observability/logger.ts';
-import { createControllerMetrics, createEvaluatorMetrics, createTrainerMetrics, registerProcessMetrics, type ConsumerCrashMetrics } from '../observability/metrics.ts';
+import { createControllerMetrics, createEvaluatorMetrics, createTrainerMetrics, registerProcessMetrics, type ConsumerCrashMetrics, type ConsumerDeadLetterMetrics } from '../observability/metrics.ts';
 import { observeEvaluatorEvent, observeTrainerEvent } from '../observability/metrics-from-events.ts';
 import { startTrainerService } from '../trainer/service.ts';
 import { startEvaluatorService } from '../evaluator/service.ts';
@@ -61,9 +61,16 @@ async function serve(name: 'controller' | 'trainer' | 'evaluator', argv: string[
   return 0;
 }
 
-/** `onConsumerCrash`: every service counts its consumers' crashes (curriculum_consumer_crashes_total). */
-async function connectBus(config: ServiceConfig, logger: Logger, metrics: ConsumerCrashMetrics): Promise<KafkaBus> {
-  const bus = await KafkaBus.connect(config.kafka, { logger, onConsumerCrash: (group, crash) => metrics.recordConsumerCrash(group, crash.restartedBy) });
+/**
+ * Every service counts its consumers' crashes (curriculum_consumer_crashes_total) and dead
+ * letters (curriculum_consumer_dead_letters_total), whichever of its consumers they come from.
+ */
+async function connectBus(config: ServiceConfig, logger: Logger, metrics: ConsumerCrashMetrics & ConsumerDeadLetterMetrics): Promise<KafkaBus> {
+  const bus = await KafkaBus.connect(config.kafka, {
+    logger,
+    onConsumerCrash: (group, crash) => metrics.recordConsumerCrash(group, crash.restartedBy),
+    onDeadLetter: (group, letter) => metrics.recordConsumerDeadLetter(group, letter.written !== false),
+  });
   await bus.ensureTopics(ALL_TOPICS, { withDeadLetters: true });
   return bus;
 }

@@ -18,8 +18,7 @@ import { RunRecorder, RUN_FILES } from './run-recorder.ts';
 import { writeRunSummary } from './run-summary-writer.ts';
 import { watchFeedbackInbox } from './feedback-inbox.ts';
 import { describeInputs, exportRunModels } from '../trainer/export-model.ts';
-import { buildTaskSet } from '../tasks/registry.ts';
-import { runTokenizerDir } from '../tasks/run-tokenizer.ts';
+import { buildTaskSet, runTaskSetConfig } from '../tasks/registry.ts';
 import { neverStarted, readResumableRunDir, type ResumableRunDir } from './resumable-run.ts';
 
 export type BackendName = 'auto' | 'tensorflow-gpu' | 'tensorflow' | 'wasm' | 'cpu';
@@ -161,15 +160,16 @@ export async function runEmbedded(options: EmbeddedRunOptions): Promise<Embedded
 function exportModels(runDir: string, checkpointRoot: string, view: RunView, spec: ResolvedSpec, specSource: string, log: Logger): void {
   try {
     const baseDir = dirname(specSource);
-    const tokenizerDir = runTokenizerDir(checkpointRoot, view.runId);
-    const { encoding } = buildTaskSet({ seed: spec.seed, tasks: spec.tasks, baseDir, tokenizerDir, ...(spec.tokenizer ? { tokenizer: spec.tokenizer } : {}) });
+    // A tokenized run's task set reads the tokenizer the run stored beside its checkpoints.
+    const config = { seed: spec.seed, tasks: spec.tasks, baseDir, ...(spec.tokenizer ? { tokenizer: spec.tokenizer } : {}) };
+    const { encoding, tokenizer } = buildTaskSet(runTaskSetConfig(config, checkpointRoot, view.runId));
     const written = exportRunModels({
       runDir,
       checkpointRoot,
       runId: view.runId,
       checkpoints: { best: view.models.best?.checkpointId, final: view.models.final?.checkpointId },
       inputs: describeInputs(spec, baseDir, encoding),
-      tokenizerDir,
+      ...(tokenizer ? { tokenizer } : {}),
     });
     log.info({ ...written }, 'models exported');
   } catch (e) {

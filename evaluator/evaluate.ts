@@ -46,16 +46,20 @@ export function scoreExamples(model: tf.LayersModel, encoding: Encoding, example
 }
 
 export class EvaluationSets {
-  private readonly cache = new Map<string, Example[]>();
+  // Per task set (the registry builds one per run configuration): two runs with the same seed
+  // and task ids but other data or another tokenizer must not share examples.
+  private readonly cache = new WeakMap<TaskSet, Map<string, Example[]>>();
 
   /** The fixed examples of a suite for a task (built once per process). */
   get(taskSet: TaskSet, runSeed: number, taskId: string, suite: GeneratedSuite, n: number): Example[] {
-    const key = JSON.stringify([runSeed, [...taskSet.tasks.keys()], taskId, suite, n]);
-    let examples = this.cache.get(key);
+    let sets = this.cache.get(taskSet);
+    if (!sets) this.cache.set(taskSet, (sets = new Map()));
+    const key = JSON.stringify([runSeed, taskId, suite, n]);
+    let examples = sets.get(key);
     if (!examples) {
       examples = requireTask(taskSet, taskId).evaluationSet(suite, n, evaluationSeed(runSeed, taskId, suite));
-      if (this.cache.size > 64) this.cache.clear();
-      this.cache.set(key, examples);
+      if (sets.size > 64) sets.clear();
+      sets.set(key, examples);
     }
     return examples;
   }

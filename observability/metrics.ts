@@ -139,6 +139,26 @@ function recordConsumerCrashOn(counter: Counter<'group' | 'restarted_by'>): Cons
   return (group, restartedBy) => counter.inc({ group: boundedLabel(group), restarted_by: restartedBy });
 }
 
+/** What every service records about the poison messages its Kafka consumers dead-letter. */
+export interface ConsumerDeadLetterMetrics {
+  readonly consumerDeadLetters: Counter<'group' | 'written'>;
+  /** A consumer of `group` dead-lettered a message; `written` false: the broker refused the dead letter, the message was skipped. */
+  recordConsumerDeadLetter(group: string, written: boolean): void;
+}
+
+function registerConsumerDeadLetters(registry: Registry): ConsumerDeadLetterMetrics {
+  const name = 'curriculum_consumer_dead_letters_total';
+  const counter =
+    (registry.getSingleMetric(name) as Counter<'group' | 'written'> | undefined) ??
+    new Counter({
+      name,
+      help: 'Messages the service\'s Kafka consumers could not decode, by consumer group and by whether their dead letter was written (false: the broker refused it too; the message was logged and skipped).',
+      labelNames: ['group', 'written'] as const,
+      registers: [registry],
+    });
+  return { consumerDeadLetters: counter, recordConsumerDeadLetter: (group, written) => counter.inc({ group: boundedLabel(group), written: String(written) }) };
+}
+
 /**
  * Registers the Node.js process metrics (CPU, memory, event loop lag, GC) with the project prefix.
  * Call it once per registry; the test exposition of each service includes them.
@@ -160,7 +180,7 @@ export interface DecisionLike {
   reasons: readonly { code: string; holds?: boolean }[];
 }
 
-export interface ControllerMetrics extends ConsumerCrashMetrics {
+export interface ControllerMetrics extends ConsumerCrashMetrics, ConsumerDeadLetterMetrics {
   readonly runStage: Gauge<'run_id' | 'stage'>;
   readonly runState: Gauge<'run_id' | 'state'>;
   readonly runStep: Gauge<'run_id'>;
@@ -454,6 +474,7 @@ export function createControllerMetrics(registry: Registry, info: BuildInfo = { 
       deadLetters.inc({ topic: boundedLabel(topic), code: boundedLabel(code) });
     },
     recordConsumerCrash: recordConsumerCrashOn(consumerCrashes),
+    ...registerConsumerDeadLetters(registry),
     recordFeedback(severity, outcome) {
       feedback.inc({ severity: boundedLabel(severity), outcome });
     },
@@ -477,7 +498,7 @@ export function createControllerMetrics(registry: Registry, info: BuildInfo = { 
 
 export type LessonOutcome = 'completed' | 'failed' | 'duplicate';
 
-export interface TrainerMetrics extends ConsumerCrashMetrics {
+export interface TrainerMetrics extends ConsumerCrashMetrics, ConsumerDeadLetterMetrics {
   readonly loss: Gauge<'run_id'>;
   readonly learningRate: Gauge<'run_id'>;
   readonly samplesPerSecond: Gauge<'run_id'>;
@@ -554,6 +575,7 @@ export function createTrainerMetrics(registry: Registry, info: BuildInfo = { ver
   return {
     consumerCrashes,
     recordConsumerCrash: recordConsumerCrashOn(consumerCrashes),
+    ...registerConsumerDeadLetters(registry),
     loss,
     learningRate,
     samplesPerSecond,
@@ -593,7 +615,7 @@ export function createTrainerMetrics(registry: Registry, info: BuildInfo = { ver
 
 export type EvaluationOutcome = 'completed' | 'failed' | 'duplicate';
 
-export interface EvaluatorMetrics extends ConsumerCrashMetrics {
+export interface EvaluatorMetrics extends ConsumerCrashMetrics, ConsumerDeadLetterMetrics {
   readonly duration: Histogram<'suite'>;
   readonly accuracy: Gauge<'run_id' | 'suite' | 'task'>;
   readonly evaluations: Counter<'suite' | 'outcome'>;
@@ -639,6 +661,7 @@ export function createEvaluatorMetrics(registry: Registry, info: BuildInfo = { v
   return {
     consumerCrashes,
     recordConsumerCrash: recordConsumerCrashOn(consumerCrashes),
+    ...registerConsumerDeadLetters(registry),
     duration,
     accuracy,
     evaluations,

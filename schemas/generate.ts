@@ -151,7 +151,7 @@ function deadLetterReference(): string {
     'violation, over the size limit) is written to `<topic>.dlq` (with any topic prefix) and its',
     'offset committed: a poison message never blocks its partition. Every consumer group that reads',
     'the topic writes its own dead letter. If the broker refuses even the dead letter, the message is',
-    'logged (level error, with topic, partition and offset), reported to the subscriber as not written\n(the controller counts both in `curriculum_dlq_messages_total`) and skipped.',
+    'logged (level error, with topic, partition and offset), reported to the subscriber as not written\nand skipped. Every service counts both in\n`curriculum_consumer_dead_letters_total{group, written}` (docs/operations.md).',
     '',
     `- **key**: ${DEAD_LETTER_RECORD_DOC.key}`,
     `- **value**: ${DEAD_LETTER_RECORD_DOC.value}`,

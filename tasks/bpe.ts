@@ -36,6 +36,10 @@ export function learnMerges(wordCounts: ReadonlyMap<string, number>, maxSymbols:
   }
   const pairCounts = new Map<string, number>();
   const pairWords = new Map<string, Set<number>>();
+  // A max-heap of (count, pair) with lazy deletion: an entry whose count is no longer the
+  // pair's count is skipped when it surfaces. Same order as a full scan, without the scan.
+  const heap = new PairHeap();
+  const touched = new Set<string>();
   const addPairs = (w: number, sign: 1 | -1) => {
     const symbols = words[w] as string[];
     const c = (counts[w] ?? 0) * sign;
@@ -44,6 +48,7 @@ export function learnMerges(wordCounts: ReadonlyMap<string, number>, maxSymbols:
       const next = (pairCounts.get(key) ?? 0) + c;
       if (next > 0) pairCounts.set(key, next);
       else pairCounts.delete(key);
+      touched.add(key);
       if (sign > 0) {
         let set = pairWords.get(key);
         if (!set) pairWords.set(key, (set = new Set()));
@@ -51,7 +56,15 @@ export function learnMerges(wordCounts: ReadonlyMap<string, number>, maxSymbols:
       }
     }
   };
+  const flush = () => {
+    for (const key of touched) {
+      const count = pairCounts.get(key);
+      if (count !== undefined) heap.push(count, key);
+    }
+    touched.clear();
+  };
   for (let w = 0; w < words.length; w++) addPairs(w, 1);
+  flush();
 
   const merges: Merge[] = [];
   const threshold = Math.max(2, minCount);
@@ -59,10 +72,11 @@ export function learnMerges(wordCounts: ReadonlyMap<string, number>, maxSymbols:
   while (symbolCount < maxSymbols) {
     let best: string | undefined;
     let bestCount = 0;
-    for (const [key, count] of pairCounts) {
-      if (count > bestCount || (count === bestCount && best !== undefined && comparePairs(key, best) < 0)) {
-        best = key;
-        bestCount = count;
+    for (let top = heap.pop(); top !== undefined; top = heap.pop()) {
+      if (pairCounts.get(top.key) === top.count) {
+        best = top.key;
+        bestCount = top.count;
+        break;
       }
     }
     if (best === undefined || bestCount < threshold) break;
@@ -77,8 +91,58 @@ export function learnMerges(wordCounts: ReadonlyMap<string, number>, maxSymbols:
     }
     pairCounts.delete(best);
     pairWords.delete(best);
+    touched.delete(best);
+    flush();
   }
   return { alphabet, merges };
+}
+
+/** Binary max-heap on (count desc, pair key asc). */
+class PairHeap {
+  private readonly counts: number[] = [];
+  private readonly keys: string[] = [];
+
+  private above(i: number, j: number): boolean {
+    const ci = this.counts[i] as number;
+    const cj = this.counts[j] as number;
+    return ci > cj || (ci === cj && comparePairs(this.keys[i] as string, this.keys[j] as string) < 0);
+  }
+
+  private swap(i: number, j: number): void {
+    [this.counts[i], this.counts[j]] = [this.counts[j] as number, this.counts[i] as number];
+    [this.keys[i], this.keys[j]] = [this.keys[j] as string, this.keys[i] as string];
+  }
+
+  push(count: number, key: string): void {
+    this.counts.push(count);
+    this.keys.push(key);
+    for (let i = this.counts.length - 1; i > 0; ) {
+      const parent = (i - 1) >> 1;
+      if (!this.above(i, parent)) break;
+      this.swap(i, parent);
+      i = parent;
+    }
+  }
+
+  pop(): { count: number; key: string } | undefined {
+    const n = this.counts.length;
+    if (n === 0) return undefined;
+    const top = { count: this.counts[0] as number, key: this.keys[0] as string };
+    this.swap(0, n - 1);
+    this.counts.pop();
+    this.keys.pop();
+    for (let i = 0; ; ) {
+      const l = 2 * i + 1;
+      const r = l + 1;
+      let m = i;
+      if (l < n - 1 && this.above(l, m)) m = l;
+      if (r < n - 1 && this.above(r, m)) m = r;
+      if (m === i) break;
+      this.swap(i, m);
+      i = m;
+    }
+    return top;
+  }
 }
 
 function mergeOnce(symbols: readonly string[], left: string, right: string, merged: string): string[] {

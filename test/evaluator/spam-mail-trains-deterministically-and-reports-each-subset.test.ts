@@ -3,14 +3,14 @@ import assert from 'node:assert/strict';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { selectBackend } from '../../trainer/backend.ts';
-import { evaluateCommand, harness, lessonCommand, runConfig, silent } from '../trainer/fixtures.ts';
+import { evaluateCommand, harness, lessonCommand, runConfig, silent, testBackend } from '../trainer/fixtures.ts';
 import { runTokenizerDir } from '../../tasks/run-tokenizer.ts';
 import { readTokenizerFile, TOKENIZER_FILE } from '../../tasks/tokenizer.ts';
 import { buildTaskSet } from '../../tasks/registry.ts';
 import type { RunConfig } from '../../schemas/events.ts';
 
 before(async () => {
-  await selectBackend('wasm', silent);
+  await selectBackend(testBackend(), silent);
 });
 
 const run: RunConfig = runConfig({
@@ -30,7 +30,7 @@ const run: RunConfig = runConfig({
   ],
 });
 
-test('mail from the installed SpamAssassin corpus trains a text classifier, evaluated per corpus subset, with the tokenizer stored beside the checkpoints', async () => {
+test(`mail from the installed SpamAssassin corpus trains a text classifier, evaluated per corpus subset, with the tokenizer stored beside the checkpoints (${testBackend()})`, async () => {
   const h = harness();
   await h.trainer.handle(lessonCommand('mail', run, { lessonId: 'l', steps: 60, taskWeights: { mail: 1 }, learningRate: { kind: 'constant', value: 0.01, warmupSteps: 0 } }));
   await h.evaluator.handle(evaluateCommand('mail', run, { checkpointId: 'l.step-60', suites: ['heldout', 'holdout-domain', 'adversarial'] }));

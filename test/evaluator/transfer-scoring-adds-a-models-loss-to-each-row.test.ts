@@ -6,6 +6,7 @@ import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pino from 'pino';
+import { testBackend } from '../trainer/fixtures.ts';
 import { runEmbedded } from '../../embedded/run-embedded.ts';
 import { scoreCommand } from '../../cli/score.ts';
 import { resolveScoringCheckpoint, scoreRows } from '../../evaluator/score-rows.ts';
@@ -32,7 +33,7 @@ test('a run scores every row by its loss, and buckets by that loss go from easy 
       stages: [{ id: 'learn', tasks: ['quadrants'], teacher: { kind: 'uniform' }, learningRate: { kind: 'constant', value: 0.01 }, advance: { gates: [{ metric: 'accuracy', task: 'quadrants', threshold: 0.999 }], confidence: 0.999 }, maxSteps: 120, budgetAction: 'stop' }],
     }),
   );
-  const run = await runEmbedded({ specFile: spec, runsDir: join(dir, 'runs'), runId: 'scorer', logger: pino({ level: 'silent' }), backend: 'wasm', skipReport: true });
+  const run = await runEmbedded({ specFile: spec, runsDir: join(dir, 'runs'), runId: 'scorer', logger: pino({ level: 'silent' }), backend: testBackend(), skipReport: true });
   assert.equal(run.outcome, 'finished');
 
   // A run directory means its latest lesson-end checkpoint.

@@ -137,3 +137,13 @@ test('a stored tokenizer.json that is broken stops the lesson with a service.err
   assert.equal(readFileSync(join(stored, TOKENIZER_FILE), 'utf8'), '{"format": "curriculum-tokenizer", "vocabulary": 3}');
   assert.equal(h.of('checkpoint.saved').length, 0);
 });
+
+test('the text specs that are right pass validate with their data: the SpamAssassin example and a small JSONL spec', async () => {
+  const example = await validate(join(import.meta.dirname, '../../examples/spam-easy-to-hard.yaml'));
+  assert.equal(example.code, 0, example.out);
+  assert.match(example.out, /^ok {4}.*spam-easy-to-hard\.yaml \(2 tasks, 2 stages\)/);
+  for (const kind of ['char', 'word', 'subword']) {
+    const small = await validate(textSpec(fresh(), { kind }));
+    assert.equal(small.code, 0, `${kind}: ${small.out}`);
+  }
+});

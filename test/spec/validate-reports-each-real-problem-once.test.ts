@@ -105,6 +105,14 @@ test('validate fails on what the spec\'s data files reveal, naming the field, on
       file: write('all', { ...jsonl, heldoutFraction: 1 }, { 'rows.jsonl': rows(10) }),
       errors: ['tasks[0].generator.heldoutFraction: keeps all 10 rows out of training: the trainer would have nothing to train on (found 1, expected a fraction that leaves at least one of 10 rows for training)'],
     },
+    {
+      name: 'malformed rows',
+      file: write('rows', jsonl, { 'rows.jsonl': `${rows(8)}{"input": "x"}\n{"input": "y", "label": "odd", "colour": 1}\n` }),
+      errors: [
+        'tasks[0].generator.path: rows.jsonl:9: field "label": missing',
+        'tasks[0].generator.path: rows.jsonl:10: field "colour": unknown field (allowed: input, label, category)',
+      ],
+    },
   ];
   const ok = write('ok', jsonl, { 'rows.jsonl': rows(10) });
   const { status, out } = validate([...cases.map((c) => c.file), ok]);

@@ -9,10 +9,10 @@ import { buildModel } from '../../trainer/models.ts';
 import { fileModelWriter } from '../../trainer/layers-io.ts';
 import { buildTaskSet } from '../../tasks/registry.ts';
 import { checkpointDir } from '../../trainer/checkpoint-store.ts';
-import { additionTask, harness, lessonCommand, runConfig, silent, tempRoot } from './fixtures.ts';
+import { additionTask, harness, lessonCommand, runConfig, silent, tempRoot, testBackend } from './fixtures.ts';
 
 before(async () => {
-  await selectBackend('wasm', silent);
+  await selectBackend(testBackend(), silent);
 });
 
 const tasks = [additionTask('add-1', 1)];

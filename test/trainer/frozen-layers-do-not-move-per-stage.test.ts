@@ -7,10 +7,10 @@ import { fileModelWriter } from '../../trainer/layers-io.ts';
 import { buildTaskSet } from '../../tasks/registry.ts';
 import type { PretrainedModel } from '../../schemas/spec.ts';
 import type { RunConfig } from '../../schemas/events.ts';
-import { additionTask, harness, lessonCommand, runConfig, silent, tempRoot } from './fixtures.ts';
+import { additionTask, harness, lessonCommand, runConfig, silent, tempRoot, testBackend } from './fixtures.ts';
 
 before(async () => {
-  await selectBackend('wasm', silent);
+  await selectBackend(testBackend(), silent);
 });
 
 const tasks = [additionTask('add-1', 1)];

@@ -10,10 +10,10 @@ import { fileModelWriter, loadLayersModelFile } from '../../trainer/layers-io.ts
 import { buildTaskSet } from '../../tasks/registry.ts';
 import type { PretrainedModel } from '../../schemas/spec.ts';
 import type { Encoding } from '../../tasks/task.ts';
-import { additionTask, silent, tempRoot } from './fixtures.ts';
+import { additionTask, silent, tempRoot, testBackend } from './fixtures.ts';
 
 before(async () => {
-  await selectBackend('wasm', silent);
+  await selectBackend(testBackend(), silent);
 });
 
 const encoding = buildTaskSet({ seed: 1, tasks: [additionTask('add-1', 1)], baseDir: process.cwd() }).encoding;

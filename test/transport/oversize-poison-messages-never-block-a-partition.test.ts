@@ -110,7 +110,9 @@ serviceTest('oversize poison messages on every input topic of every service are 
 
 serviceTest('a dead letter the broker refuses too is logged, reported unwritten and skipped: the partition still flows', KAFKA, async () => {
   const prefix = uniquePrefix('dlq-refused');
-  const bus = newBus(prefix, { partitions: 1 });
+  // What the services count (curriculum_consumer_dead_letters_total): every dead letter of every consumer of the bus.
+  const counted: Array<[string, boolean]> = [];
+  const bus = newBus(prefix, { partitions: 1 }, { onDeadLetter: (group, l) => void counted.push([group, l.written !== false]) });
   const kafka = new Kafka({ clientId: 'curriculum-test-admin', brokers: brokers(), logLevel: logLevel.NOTHING });
   const admin = kafka.admin();
   const topic = TOPICS.feedback;
@@ -142,6 +144,7 @@ serviceTest('a dead letter the broker refuses too is logged, reported unwritten 
     assert.deepEqual(delivered.map((d) => d.event.sequence), [0, 1]);
     assert.deepEqual(letters.map((l) => [l.offset, l.code, l.written]), [['1', 'CUR_EVENT_UNKNOWN_TYPE', false]]);
     assert.deepEqual(crashes, [], 'skipped without crashing the consumer');
+    assert.deepEqual(counted, [[groupId, false]], 'counted by the bus for its service, as not written');
     assert.deepEqual(await bus.committedOffsets(groupId, [topic]), [{ topic, partition: 0, offset: '3' }]);
   } finally {
     await admin.disconnect();

@@ -53,6 +53,8 @@ export interface KafkaBusOptions {
   topicPrefix?: string;
   /** Called on every crash of any of this bus's consumers (the services' crash counter). */
   onConsumerCrash?: (groupId: string, crash: ConsumerCrash) => void;
+  /** Called for every message any of this bus's consumers dead-lettered or, refused, skipped (the services' counter). */
+  onDeadLetter?: (groupId: string, letter: DeadLetter) => void;
 }
 
 /** Most deliveries per handleBatch call unless the subscriber says otherwise (see SubscribeOptions.maxBatch). */
@@ -109,6 +111,7 @@ export class KafkaBus implements EventBus {
   private closed = false;
   private readonly onConsumerCrash: KafkaBusOptions['onConsumerCrash'];
   private readonly deadLetters = new KafkaDeadLetterWriter((topicMessages) => this.send(topicMessages));
+  private readonly onDeadLetter: KafkaBusOptions['onDeadLetter'];
 
   /** Validates `config` (throws CUR_CONFIG_INVALID naming each bad field); connects lazily. */
   constructor(config: KafkaBusConfig, options: KafkaBusOptions = {}) {
@@ -116,6 +119,7 @@ export class KafkaBus implements EventBus {
     this.log = (options.logger ?? pino({ level: process.env.LOG_LEVEL ?? 'info' })).child({ component: 'kafka-bus' });
     this.prefix = options.topicPrefix ?? this.config.topicPrefix;
     this.onConsumerCrash = options.onConsumerCrash;
+    this.onDeadLetter = options.onDeadLetter;
     const c = this.config;
     const ssl = toTls(c.tls);
     const sasl = toSasl(c.sasl);
@@ -313,6 +317,14 @@ export class KafkaBus implements EventBus {
     return subscription;
   }
 
+  /** Reports a dead letter to the bus's owner (the service's counter) and to the subscriber. */
+  private reportDeadLetter(options: Pick<SubscribeOptions, 'groupId' | 'onDeadLetter'>): (letter: DeadLetter) => void {
+    return (letter) => {
+      this.onDeadLetter?.(options.groupId, letter);
+      options.onDeadLetter?.(letter);
+    };
+  }
+
   /** The batch path: fetched batches in chunks of at most maxBatch, offsets committed once per batch. */
   private batchRunConfig(handleBatch: NonNullable<SubscribeOptions['handleBatch']>, options: KafkaSubscribeOptions, log: Logger): ConsumerRunConfig {
     const c = this.config;
@@ -339,7 +351,7 @@ export class KafkaBus implements EventBus {
             if (decoded.ok) deliveries.push({ topic, partition: batch.partition, offset: message.offset, event: decoded.event });
             else dead.push({ message, value, letter: { topic, partition: batch.partition, offset: message.offset, code: decoded.code, reason: decoded.reason } });
           }
-          if (dead.length > 0) await this.deadLetters.write(batch.topic, dead, options.groupId, options.onDeadLetter, log);
+          if (dead.length > 0) await this.deadLetters.write(batch.topic, dead, options.groupId, this.reportDeadLetter(options), log);
           if (deliveries.length > 0) await handleBatch(deliveries);
           resolveOffset((chunk[chunk.length - 1] as KafkaMessage).offset);
           await heartbeat();
@@ -366,7 +378,7 @@ export class KafkaBus implements EventBus {
           return;
         }
         const letter: DeadLetter = { topic, partition, offset: message.offset, code: decoded.code, reason: decoded.reason };
-        await this.deadLetters.write(physicalTopic, [{ message, value, letter }], options.groupId, options.onDeadLetter, log);
+        await this.deadLetters.write(physicalTopic, [{ message, value, letter }], options.groupId, this.reportDeadLetter(options), log);
       },
     };
   }
