@@ -10,7 +10,7 @@ import { loadLayersModelFile } from '../../trainer/layers-io.ts';
 import { buildTaskSet, runTaskSetConfig } from '../../tasks/registry.ts';
 import { runTokenizerDir } from '../../tasks/run-tokenizer.ts';
 import { readTokenizerFile, TOKENIZER_FILE } from '../../tasks/tokenizer.ts';
-import { JsonlTask } from '../../tasks/jsonl.ts';
+import type { JsonlTask } from '../../tasks/jsonl.ts';
 import { evaluateCommand, harness, lessonCommand, runConfig, silent } from './fixtures.ts';
 
 before(async () => {
