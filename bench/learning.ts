@@ -5,7 +5,6 @@
 //   npm run bench:learning -- --quick            # 2 seeds, smaller ladders, the strategies the targets compare
 //   npm run bench:learning                       # 5 seeds, full ladders, every strategy: hours on 2 cores
 //   options: --seeds N  --jobs N  --strategies a,b  --ladders parity,control,finetune  --resume  --summarize-only
-//   (finetune: the fine-tune pair of bench/learning-finetune.ts, run after the ladders)
 //   experiments: --seed-list 101,102 (seeds other than the bench's 1..N, so tuning never sees them)
 //                --set path=json (repeatable; a spec override for every job, `*` spans an array:
 //                  --set review.fraction=0.5 --set 'stages.*.advance.confidence=0')

@@ -4,7 +4,7 @@
 // and the measured samples-to-milestone ratio go into baseline.json and the curriculum run's
 // report, and into the last lines on the terminal.
 import { writeFileSync } from 'node:fs';
-import { isAbsolute, join, resolve } from 'node:path';
+import { basename, isAbsolute, join, resolve } from 'node:path';
 import type { Logger } from 'pino';
 import { runEmbedded, type BackendName } from '../embedded/run-embedded.ts';
 import type { AnyEvent } from '../schemas/events.ts';
@@ -137,7 +137,7 @@ export async function runBaseline(o: BaselineOptions): Promise<BaselineOutcome> 
     const budgetSamples = o.spec.training.maxSteps * o.spec.training.batchSize;
     const trace = (runDir: string, runId: string, tasks: readonly string[]): BaselineRun => ({
       runId,
-      runDir: runDir.slice(runDir.lastIndexOf('/') + 1),
+      runDir: basename(runDir),
       ...traceMilestone(readRunDir(runDir), gates, tasks),
     });
     const curriculum = trace(o.runDir, o.runId, stageTasks);

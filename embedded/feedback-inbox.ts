@@ -2,7 +2,8 @@
 // process) drops a JSONL file into RUN_DIR/feedback-inbox/ (written as *.tmp, then renamed to
 // *.jsonl, so a half-written file is never read). The embedded runner polls the inbox, publishes
 // every line on the feedback topic of its memory bus exactly as the Kafka producer would (the
-// bus validates each and dead-letters invalid ones), then moves the file to feedback-inbox/done/.
+// bus validates each and dead-letters invalid ones; the controller dead-letters valid rows that
+// cannot apply to the run, with the reason), then moves the file to feedback-inbox/done/.
 import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Logger } from 'pino';

@@ -7,6 +7,7 @@ import { dirname, join } from 'node:path';
 import type { ResolvedSpec, TaskSpec } from '../schemas/spec.ts';
 import { describeBuckets, measureFields, type BucketInfo } from '../tasks/difficulty-buckets.ts';
 import { loadJsonl } from '../tasks/jsonl.ts';
+import { loadSpamAssassin } from '../tasks/spam-assassin.ts';
 import { html, type Html } from './html.ts';
 import { formatInteger, formatNumber, formatPercent } from './format.ts';
 import { RUN_DIR_FILES } from './run-dir-files.ts';
@@ -39,8 +40,9 @@ function specFolder(runDir: string): string | undefined {
 function sizes(runDir: string, task: TaskSpec): BucketInfo[] | string {
   const g = task.generator;
   const b = task.buckets;
-  if (g.kind !== 'jsonl' || !b) return 'not a bucketed jsonl task';
+  if ((g.kind !== 'jsonl' && g.kind !== 'spam-assassin') || !b) return 'not a bucketed row-based task';
   try {
+    if (g.kind === 'spam-assassin') return describeBuckets(loadSpamAssassin(g), b, task.id);
     const folder = specFolder(runDir);
     if (folder === undefined) return `${RUN_DIR_FILES.runInfo} does not name the spec file, so ${g.path} cannot be found`;
     return describeBuckets(loadJsonl(g.path, folder, { extraFields: measureFields(b.by) }), b, task.id);
@@ -61,7 +63,7 @@ export function bucketsSection(runDir: string, spec: ResolvedSpec | null, finalH
   const tables = found.map((g) => {
     const first = g.tasks[0] as TaskSpec;
     const info = sizes(runDir, first);
-    const heldout = first.generator.kind === 'jsonl' ? first.generator.heldoutFraction : 0;
+    const heldout = first.generator.kind === 'jsonl' || first.generator.kind === 'spam-assassin' ? first.generator.heldoutFraction : 0;
     const rows = g.tasks.map((t, i) => {
       const b = typeof info === 'string' ? undefined : info[i];
       return html`<tr><td><strong>${t.id}</strong></td><td class="num">${b ? formatInteger(b.rows) : '–'}</td>

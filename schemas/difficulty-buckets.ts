@@ -25,6 +25,9 @@ export type DifficultyMeasure = Static<typeof DifficultyMeasure>;
 
 export const MAX_BUCKETS = 20;
 
+/** Generator kinds whose tasks are rows that a measure can rank. */
+const ROW_BASED_KINDS: readonly string[] = ['jsonl', 'spam-assassin'];
+
 export const DifficultyBuckets = Type.Object(
   {
     count: Type.Integer({ minimum: 2, maximum: MAX_BUCKETS, description: 'number of buckets, easiest first; rows are split into equal shares by rank of the measure (tied rows stay together)' }),
@@ -40,7 +43,7 @@ export const DifficultyBuckets = Type.Object(
   {
     additionalProperties: false,
     description:
-      'split a row-based (jsonl) task into difficulty buckets that become a ladder: the task is replaced by tasks `<id>.b1` .. `<id>.b<count>`, and every stage that lists it by `count` stages `<stage>.b1` .. where stage k trains buckets 1..k and a gate on the task reads bucket k',
+      'split a row-based task (jsonl, spam-assassin) into difficulty buckets that become a ladder: the task is replaced by tasks `<id>.b1` .. `<id>.b<count>`, and every stage that lists it by `count` stages `<stage>.b1` .. where stage k trains buckets 1..k and a gate on the task reads bucket k',
   },
 );
 export type DifficultyBuckets = Static<typeof DifficultyBuckets>;
@@ -89,8 +92,10 @@ export function checkBuckets(spec: BucketSpec<BucketTask, BucketStage>): FieldEr
     const b = t.buckets;
     if (!b) return;
     const at = `tasks[${i}].buckets`;
-    if (t.generator.kind !== 'jsonl') {
-      errors.push({ path: at, message: 'only a row-based task (generator kind jsonl) can be split into difficulty buckets', found: describeValue(t.generator.kind), expected: '"jsonl"' });
+    if (!ROW_BASED_KINDS.includes(t.generator.kind)) {
+      errors.push({ path: at, message: 'only a row-based task (generator kind jsonl or spam-assassin) can be split into difficulty buckets', found: describeValue(t.generator.kind), expected: '"jsonl" or "spam-assassin"' });
+    } else if (t.generator.kind === 'spam-assassin' && b.by.kind === 'field') {
+      errors.push({ path: `${at}.by.kind`, message: 'the SpamAssassin corpus has no row fields to bucket by', found: describeValue(b.by.kind), expected: '"length"' });
     }
     if (b.index !== undefined && b.index > b.count) {
       errors.push({ path: `${at}.index`, message: 'bucket index is above the bucket count', found: describeValue(b.index), expected: `1..${b.count}` });

@@ -263,12 +263,23 @@ export const EarlyStoppingPolicy = Obj({
   minDelta: Type.Number({ minimum: 0, default: 0.001 }),
 });
 
+/** A class or category may drop at most maxDrop plus z standard errors of the difference (its sample sizes). */
+export const CategoryRegressionPolicy = Obj(
+  {
+    maxDrop: Fraction(0.05, 'held-out accuracy a class or category may lose beyond its noise margin'),
+    z: Type.Number({ minimum: 0, maximum: 5, default: 1.96, description: 'noise margin: this many standard errors of the difference of the two accuracies, from each side\'s sample count' }),
+    minSamples: Type.Integer({ minimum: 1, default: 20, description: 'categories with fewer evaluated examples on either side are not judged' }),
+  },
+  'per-class guard: a candidate (continual) or an advance (fairness) whose held-out accuracy on any class or category drops by more than the margin is refused',
+);
+
 export const FairnessPolicy = Obj({
   maxGap: Type.Union([Fraction(0.1, ''), Type.Null()], {
     default: null,
     description: 'worst category may trail the mean held-out accuracy by at most this much; null disables',
   }),
   minSamples: Type.Integer({ minimum: 1, default: 20, description: 'categories with fewer evaluated examples are ignored' }),
+  categoryRegression: Type.Optional(CategoryRegressionPolicy),
 });
 
 export const ContinualPolicy = Obj({
@@ -283,6 +294,7 @@ export const ContinualPolicy = Obj({
   maxRegression: Fraction(0.02, 'a mastered task may drop at most this much for a candidate to be promoted'),
   minFeedbackGain: Type.Number({ minimum: 0, maximum: 1, default: 0.0, description: 'feedback hold-out accuracy must improve by more than this' }),
   poolLimit: Type.Integer({ minimum: 1, default: 5000, description: 'feedback items kept per deployment (oldest dropped)' }),
+  categoryRegression: Type.Optional(CategoryRegressionPolicy),
   driftCheckEvery: Type.Optional(
     Type.Integer({
       minimum: 1,

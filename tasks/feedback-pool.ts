@@ -234,5 +234,5 @@ export async function readPoolUpTo(file: string, upToCount: number, waitMs: numb
   }
 }
 
-/** How long an executor waits for the feedback intake to catch up with a command's cut. */
+/** How long an executor waits for the pool to hold a command's cut (the controller writes it before it decides). */
 export const FEEDBACK_WAIT_MS = 20_000;

@@ -5,8 +5,8 @@ import type { TaskSpec } from '../schemas/spec.ts';
 import type { SuiteName } from '../schemas/common.ts';
 import { CurriculumError } from '../schemas/errors.ts';
 import { AdditionTask } from './addition.ts';
-import { JsonlTask, loadJsonl, splitRows, type JsonlDataset } from './jsonl.ts';
 import { bucketRows, measureFields } from './difficulty-buckets.ts';
+import { JsonlTask, loadJsonl, splitRows, type JsonlDataset } from './jsonl.ts';
 import { PermutedDigitsTask } from './permuted-digits.ts';
 import { SparseParityTask } from './sparse-parity.ts';
 import { hashSeed } from './random.ts';
@@ -42,9 +42,14 @@ export function runTaskSetConfig(run: TaskSetConfig, checkpointRoot: string, run
 /** The rows of a text task's source (a JSONL file or the SpamAssassin corpus), or undefined for generated tasks. */
 function textRows(spec: TaskSpec, config: TaskSetConfig): JsonlDataset | undefined {
   const g = spec.generator;
-  if (g.kind === 'spam-assassin') return loadSpamAssassin(g);
-  if (g.kind === 'jsonl') return loadJsonl(g.path, config.baseDir, { tokenized: config.tokenizer !== undefined, extraFields: measureFields(spec.buckets?.by) });
-  return undefined;
+  if (g.kind !== 'jsonl' && g.kind !== 'spam-assassin') return undefined;
+  const dataset =
+    g.kind === 'spam-assassin'
+      ? loadSpamAssassin(g)
+      : loadJsonl(g.path, config.baseDir, { tokenized: config.tokenizer !== undefined, extraFields: measureFields(spec.buckets?.by) });
+  // One difficulty bucket of the rows: the task (and the tokenizer's training text) sees only its own.
+  const index = spec.buckets?.index;
+  return spec.buckets && index !== undefined ? bucketRows(dataset, { ...spec.buckets, index }, spec.id) : dataset;
 }
 
 function heldoutFractionOf(spec: TaskSpec): number {
@@ -95,12 +100,8 @@ export function buildTask(spec: TaskSpec, config: TaskSetConfig, tokenizer?: Tok
     case 'sparse-parity':
       return new SparseParityTask(spec.id, { bits: g.bits, relevant: g.relevant, width: parityWidth(config.tasks) }, spec.noise);
     case 'jsonl':
-    case 'spam-assassin': {
-      const dataset = textRows(spec, config) as JsonlDataset;
-      const index = spec.buckets?.index;
-      const rows = spec.buckets && index !== undefined ? bucketRows(dataset, { ...spec.buckets, index }, spec.id) : dataset;
-      return new JsonlTask(spec.id, rows, { heldoutFraction: heldoutFractionOf(spec), runSeed: config.seed }, spec.noise, tokenizer);
-    }
+    case 'spam-assassin':
+      return new JsonlTask(spec.id, textRows(spec, config) as JsonlDataset, { heldoutFraction: heldoutFractionOf(spec), runSeed: config.seed }, spec.noise, tokenizer);
   }
 }
 

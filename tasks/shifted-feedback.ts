@@ -1,15 +1,18 @@
 // Simulated production for the continual-learning demos. A real shift: handwritten digits from the
 // mnist package's test universe (never in a training pool) seen through a pixel permutation the
 // run never trained on, with their true labels. An adversarial "shift": pure uniform noise
-// images with random labels, from which nothing transferable can be learned.
+// images with random labels, from which nothing transferable can be learned. A poisoning that
+// hides in the average: familiar digits (no permutation) with two classes' labels swapped.
 import type { Feedback } from '../schemas/events.ts';
 import { loadMnist, pixelPermutation, PIXELS } from './mnist-data.ts';
 import { hashSeed, Random } from './random.ts';
 
 export interface ShiftOptions {
-  kind: 'permutation' | 'noise';
-  /** Pixel permutation of the shifted production data (kind permutation). */
+  kind: 'permutation' | 'noise' | 'label-swap';
+  /** Pixel permutation of the shifted production data (kind permutation; label-swap: default 0, none). */
   permutation?: number;
+  /** The two classes whose labels are swapped (kind label-swap; default 3 and 5). */
+  swap?: readonly [number, number];
   count: number;
   deploymentId: string;
   seed: number;
@@ -34,14 +37,16 @@ export function shiftedDigits(options: ShiftOptions): ShiftedRow[] {
     });
   }
   const data = loadMnist();
-  const permutation = pixelPermutation(options.permutation ?? 77);
+  const permutation = pixelPermutation(options.permutation ?? (options.kind === 'label-swap' ? 0 : 77));
+  const [a, b] = options.swap ?? [3, 5];
+  const reported = (label: number) => (options.kind !== 'label-swap' ? label : label === a ? b : label === b ? a : label);
   const order = rng.shuffle([...data.testUniverse]);
   return [...Array(options.count).keys()].map((i) => {
     const index = order[i % order.length] ?? 0;
     const input = new Float32Array(PIXELS);
     for (let p = 0; p < PIXELS; p++) input[p] = data.images[index * PIXELS + (permutation[p] ?? p)] ?? 0;
     const label = data.labels[index] ?? 0;
-    return { input, label, category: `digit-${label}` };
+    return { input, label: reported(label), category: `digit-${label}` };
   });
 }
 

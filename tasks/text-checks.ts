@@ -8,6 +8,7 @@ import { resolve } from 'node:path';
 import type { ResolvedSpec } from '../schemas/spec.ts';
 import { isCurriculumError } from '../schemas/errors.ts';
 import type { FieldError } from '../schemas/validate.ts';
+import { measureFields } from './difficulty-buckets.ts';
 import { loadJsonl, splitRows, type JsonlDataset } from './jsonl.ts';
 import { readVocabularyFile } from './run-tokenizer.ts';
 import { loadSpamAssassin } from './spam-assassin.ts';
@@ -29,7 +30,7 @@ export function checkTextFiles(spec: ResolvedSpec, baseDir: string): FieldError[
       if (g.kind === 'spam-assassin') {
         datasets.push({ id: t.id, heldoutFraction: g.heldoutFraction, dataset: loadSpamAssassin(g) });
       } else if (g.kind === 'jsonl' && tokenizer && existsSync(resolve(baseDir, g.path))) {
-        datasets.push({ id: t.id, heldoutFraction: g.heldoutFraction, dataset: loadJsonl(g.path, baseDir, { tokenized: true }) });
+        datasets.push({ id: t.id, heldoutFraction: g.heldoutFraction, dataset: loadJsonl(g.path, baseDir, { tokenized: true, extraFields: measureFields(t.buckets?.by) }) });
       }
     } catch (e) {
       errors.push(...asFieldErrors(e, `tasks[${i}].generator${g.kind === 'jsonl' ? '.path' : ''}`));

@@ -8,6 +8,7 @@ import { copyFileSync, existsSync, mkdirSync, renameSync, rmSync, writeFileSync 
 import { join } from 'node:path';
 import type { ResolvedSpec } from '../schemas/spec.ts';
 import { MODEL_JSON, WEIGHTS_BIN, readLayersModelJson } from '../schemas/model-files.ts';
+import { measureFields } from '../tasks/difficulty-buckets.ts';
 import { loadJsonl } from '../tasks/jsonl.ts';
 import { loadSpamAssassin } from '../tasks/spam-assassin.ts';
 import { saveTokenizer, type Tokenizer } from '../tasks/tokenizer.ts';
@@ -35,7 +36,7 @@ export function describeInputs(spec: Pick<ResolvedSpec, 'tasks' | 'tokenizer'>, 
   for (const task of spec.tasks) {
     const g = task.generator;
     if (g.kind !== 'jsonl' && g.kind !== 'spam-assassin') continue;
-    const data = g.kind === 'jsonl' ? loadJsonl(g.path, baseDir, { tokenized: spec.tokenizer !== undefined }) : loadSpamAssassin(g);
+    const data = g.kind === 'jsonl' ? loadJsonl(g.path, baseDir, { tokenized: spec.tokenizer !== undefined, extraFields: measureFields(task.buckets?.by) }) : loadSpamAssassin(g);
     datasets[task.id] = { kind: data.kind, classes: data.classes, vocabulary: data.vocabulary };
   }
   return {

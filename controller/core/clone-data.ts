@@ -44,7 +44,7 @@ function cloneInFlight(f: LessonInFlight | EvaluationInFlight | null): LessonInF
  * copy sits on the path of every trainer.metrics event.
  */
 export function copyData(d: RunData): RunData {
-  return {
+  const out: RunData = {
     rng: d.rng,
     nextCommand: d.nextCommand,
     nextDecision: d.nextDecision,
@@ -86,6 +86,9 @@ export function copyData(d: RunData): RunData {
     teacherNotes: d.teacherNotes,
     failureReason: d.failureReason,
   };
+  // Optional (fairness.categoryRegression only): absent, the snapshot's bytes stay as before.
+  if (d.advanceCategories !== undefined) out.advanceCategories = d.advanceCategories;
+  return out;
 }
 
 export function copyLesson(l: LessonInFlight): LessonInFlight {

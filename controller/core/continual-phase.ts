@@ -9,12 +9,14 @@
 // the mastered tasks (the Leitner schedule picks them, lesson-plan.ts), then evaluated on the usual suites plus 'feedback' (the pool's hold-out, scored
 // on the candidate and on the deployed model). It is promoted only if no trained task lost more
 // than maxRegression of held-out accuracy against the deployed model and the feedback accuracy
-// beats the deployed model's by more than minFeedbackGain; otherwise it is rejected and the
+// beats the deployed model's by more than minFeedbackGain (and, with categoryRegression, no class
+// or category lost more than its margin: policies/category-regression.ts); otherwise it is rejected and the
 // trainer reverts to the deployed checkpoint. Either way the rehearsed tasks' boxes move.
 import type { Feedback, Reason } from '../../schemas/events.ts';
 import { fire, label, sendEvaluate, type Draft } from './engine.ts';
 import { emitCommand, emitDecision, nextCommandId } from './envelopes.ts';
 import { pooled } from './policies/gates.ts';
+import { categoryRegressionReasons, categoryScores } from './policies/category-regression.ts';
 import { updateReviewed } from './policies/review.ts';
 import { mean } from './stats.ts';
 import type { EvaluationInFlight } from './snapshot.ts';
@@ -173,6 +175,10 @@ export function decideCandidate(d: Draft, ev: EvaluationInFlight): void {
       message: `${task}: ${after.toFixed(4)} vs deployed ${before.toFixed(4)}`,
     });
   }
+  const categories = categoryScores(ev.results.heldout?.categories ?? {});
+  if (policy.categoryRegression && c.deployedCategories) {
+    reasons.push(...categoryRegressionReasons(policy.categoryRegression, c.deployedCategories, categories, { code: 'continual.category-regression', policy: 'continual.category-regression', against: 'deployed' }));
+  }
   const feedbackSuite = ev.results.feedback;
   const fb = feedbackSuite ? pooled(Object.values(feedbackSuite.tasks)) : null;
   // The deployed model scored on the same hold-out when the evaluator could; else its accuracy as
@@ -202,6 +208,7 @@ export function decideCandidate(d: Draft, ev: EvaluationInFlight): void {
     c.deployedCheckpointId = ev.checkpointId;
     c.deployedStep = ev.step;
     c.deployedHeldout = Object.fromEntries(Object.entries(heldout).map(([t, m]) => [t, m.accuracy]));
+    if (policy.categoryRegression) c.deployedCategories = categories;
     c.promotions += 1;
     c.lastDriftCheckAt = c.feedbackTotal;
     fire(d, { type: 'PROMOTE' }, { kind: 'promote', reasons: [promotionReason(ev.checkpointId), ...reasons, ...boxes] });

@@ -1,6 +1,7 @@
 // One applyEvent call works on a draft: a copy of the run data that the handlers change freely,
 // plus the machine snapshot and the envelopes emitted so far. `fire` sends a verdict to the
 // statechart and executes (purely) the effects transition() returned.
+import { categoryScores } from './policies/category-regression.ts';
 import type { AnyEvent, EnvelopeOf, FeedbackSelection, Reason, SuiteName } from '../../schemas/events.ts';
 import { cloneData } from './clone-data.ts';
 import type { ResolvedSpec, StageSpec } from '../../schemas/spec.ts';
@@ -113,9 +114,12 @@ function runEffect(d: Draft, effect: Effect, details: VerdictDetails): void {
     case 'finishStages':
       closeStage(d, stageIndexOf(d), details.stageOutcome ?? 'advanced');
       return;
-    case 'enterContinual':
+    case 'enterContinual': {
+      // The evaluation that ended the last stage measured the model deployed now, per category too.
+      const last = d.data.inFlight?.kind === 'evaluate' ? d.data.inFlight.results.heldout : undefined;
       d.data.continual = {
         ...d.data.continual,
+        ...(d.spec.continual.categoryRegression && last ? { deployedCategories: categoryScores(last.categories) } : {}),
         deployedCheckpointId: d.data.lastCheckpoint?.checkpointId ?? null,
         deployedStep: d.data.lastCheckpoint?.step ?? d.data.step,
         deployedHeldout: { ...d.data.heldout },
@@ -127,6 +131,7 @@ function runEffect(d: Draft, effect: Effect, details: VerdictDetails): void {
       d.data.inFlight = null;
       d.data.deadline = null;
       return;
+    }
     case 'completeRun':
       emitDecision(d, 'complete', effectFrom(d), label(d), [
         { code: 'stages.done', policy: 'curriculum', holds: true, message: `all ${d.spec.stages.length === 1 ? '1 stage' : `${d.spec.stages.length} stages`} finished; the spec has no continual phase (no retraining on production feedback)` },

@@ -18,6 +18,7 @@ import { emitDecision } from './envelopes.ts';
 import { budgetReason } from './policies/budget.ts';
 import { updateEarlyStop } from './policies/early-stopping.ts';
 import { checkFairness } from './policies/fairness.ts';
+import { categoryRegressionReasons, categoryScores } from './policies/category-regression.ts';
 import { checkAdvance, checkGates } from './policies/gates.ts';
 import { checkPlateau } from './policies/plateau.ts';
 import { assessRegression, bestGatedCheckpoint, checkRevert, type RevertComparison } from './policies/regression.ts';
@@ -132,19 +133,28 @@ export function decideAfterEvaluation(d: Draft, ev: EvaluationInFlight): void {
   // 4. gates and fairness
   const advance = checkAdvance(gates.holds, data.gateStreak, stage.advance.consecutive, data.stageTrainedSteps, stage.advance.minSteps);
   data.gateStreak = advance.streak;
-  const fairness = checkFairness(spec.fairness, ev.results.heldout?.categories ?? {});
-  if (fairness.blocked && fairness.worst) {
-    const carriers = stage.tasks.filter((t) => spec.tasks.find((s) => s.id === t)?.categories?.includes(fairness.worst ?? '') ?? false);
+  const heldoutCategories = ev.results.heldout?.categories ?? {};
+  const fairness = checkFairness(spec.fairness, heldoutCategories);
+  // The per-class guard of the promotion gate, for the curriculum's own advances: no class or
+  // category may have lost more than its margin since the last advance (fairness.categoryRegression).
+  const classGuard = spec.fairness.categoryRegression;
+  const classReasons = classGuard && data.advanceCategories ? categoryRegressionReasons(classGuard, data.advanceCategories, categoryScores(heldoutCategories), { code: 'fairness.category-regression', policy: 'fairness.category-regression', against: 'the last advance' }) : [];
+  const classFailed = classReasons.find((r) => !r.holds);
+  const fairnessBlocked = fairness.blocked || classFailed !== undefined;
+  const worst = fairness.blocked ? fairness.worst : (classFailed?.category ?? null);
+  if (fairnessBlocked && worst) {
+    const carriers = stage.tasks.filter((t) => spec.tasks.find((s) => s.id === t)?.categories?.includes(worst) ?? false);
     data.shift = { tasks: carriers.length > 0 ? carriers : weakest(stage.tasks, data.heldout), strength: stage.plateau?.shiftStrength ?? 0.5, source: 'fairness' };
   } else if (data.shift?.source === 'fairness') {
     data.shift = null;
   }
-  const gateReasons = [...gates.reasons, ...advance.reasons, ...fairness.reasons];
+  const gateReasons = [...gates.reasons, ...advance.reasons, ...fairness.reasons, ...classReasons];
   if (advance.advance) {
-    if (fairness.blocked) {
-      fire(d, { type: 'HOLD' }, { kind: 'fairness-block', reasons: [...gateReasons, ...reasons] });
+    if (fairnessBlocked) {
+      fire(d, { type: 'HOLD' }, { kind: 'fairness-block', reasons: [...(classFailed && !fairness.blocked ? [classFailed] : []), ...gateReasons, ...reasons] });
       return;
     }
+    if (classGuard) data.advanceCategories = categoryScores(heldoutCategories);
     fire(d, { type: 'ADVANCE' }, { kind: 'advance', reasons: [...gateReasons, ...reasons] }, { stageOutcome: 'advanced' });
     return;
   }
@@ -181,7 +191,7 @@ export function decideAfterEvaluation(d: Draft, ev: EvaluationInFlight): void {
     if (metricValue !== null) data.plateauWindow = [...data.plateauWindow, metricValue].slice(-stage.plateau.window);
     const plateau = checkPlateau(stage.plateau, data.plateauWindow);
     history.push(plateau.reason);
-    if (plateau.plateaued && applyPlateau(d, stage.plateau.action, history, fairness.blocked)) return;
+    if (plateau.plateaued && applyPlateau(d, stage.plateau.action, history, fairnessBlocked)) return;
   }
 
   // 8. spaced review
@@ -193,7 +203,7 @@ export function decideAfterEvaluation(d: Draft, ev: EvaluationInFlight): void {
   }
 
   // 9. hold
-  fire(d, { type: 'HOLD' }, { kind: fairness.blocked ? 'fairness-block' : 'hold', reasons: history });
+  fire(d, { type: 'HOLD' }, { kind: fairnessBlocked ? 'fairness-block' : 'hold', reasons: history });
 }
 
 function stageLoss(tasks: readonly string[], results: Readonly<Record<string, SuiteMetrics>>): number | null {

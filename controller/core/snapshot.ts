@@ -1,5 +1,6 @@
 // The persisted state of one run: plain JSON, small, versioned. Everything the core needs to
 // decide the next step is here; nothing is read from outside (no clock, no RNG, no I/O).
+import type { CategoryScore } from './policies/category-regression.ts';
 import type { Decision, Reason, SuiteMetrics, SuiteName } from '../../schemas/events.ts';
 import type { ResolvedSpec } from '../../schemas/spec.ts';
 import type { PersistedMachine } from './machine.ts';
@@ -123,6 +124,8 @@ export interface ContinualState {
   repeatedSinceRetrain?: number;
   /** Repeats the pool recognised since the run began (with repeatedSinceRetrain). */
   repeatedTotal?: number;
+  /** Held-out accuracy and sample count per class/category of the deployed model; only with continual.categoryRegression. */
+  deployedCategories?: Record<string, CategoryScore>;
 }
 
 export interface RunData {
@@ -173,6 +176,8 @@ export interface RunData {
   /** What the teacher learned from the last lesson (Exp3.S rewards), logged with the next lesson decision. Since version 2. */
   teacherNotes: Reason[];
   failureReason: string | null;
+  /** Held-out scores per class/category at the last advance; only with fairness.categoryRegression. */
+  advanceCategories?: Record<string, CategoryScore>;
 }
 
 export interface RunSnapshot {

@@ -106,7 +106,7 @@ serviceTest(
       assert.equal(metricSum(await (await fetch(url)).text(), 'curriculum_dlq_messages_total'), TOTAL, 'the metric counts each dead letter once');
 
       // Other consumer groups of these topics (the test's own watcher on service events, the
-      // trainer's feedback intake) dead-letter what they read too; the group header tells them apart.
+      // feedback inbox of an embedded run) dead-letter what they read too; the group header tells them apart.
       const group = `${s.iso.topicPrefix}curriculum-controller`;
       const all = await readDeadLetters(CONTROLLER_INPUT_TOPICS.map((topic) => s.bus.physical(deadLetterTopic(topic))), group, TOTAL);
       const letters = all.filter((m) => m.headers?.[DLQ_CONSUMER_GROUP_HEADER]?.toString() === group);

@@ -119,7 +119,7 @@ test('validate fails on what the spec\'s data files reveal, naming the field, on
   assert.equal(status, 1);
   const expected = [
     ...cases.flatMap((c) => [`FAIL  ${c.file}`, ...c.errors.map((e) => `  - ${c.file}: ${e}`)]),
-    `ok    ${ok} (1 tasks, 1 stages)`,
+    `ok    ${ok} (1 task, 1 stage)`,
   ];
   assert.deepEqual(out.trimEnd().split('\n'), expected);
 });

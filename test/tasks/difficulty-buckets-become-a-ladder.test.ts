@@ -13,6 +13,7 @@ import { parseSpecText } from '../../schemas/spec-loader.ts';
 import { CurriculumError } from '../../schemas/errors.ts';
 import { assignBuckets, describeBuckets } from '../../tasks/difficulty-buckets.ts';
 import { loadJsonl, type JsonlTask } from '../../tasks/jsonl.ts';
+import { loadSpamAssassin } from '../../tasks/spam-assassin.ts';
 import { buildTaskSet } from '../../tasks/registry.ts';
 
 function dataDir(rows: string[]): string {
@@ -143,4 +144,17 @@ test('a bucketed data set trains as a ladder end to end and the report lists eac
   assert.match(html, /rows: 3 buckets by input length/);
   const sizes = [...html.matchAll(/<td><strong>rows\.b(\d)<\/strong><\/td><td class="num">(\d+)<\/td>/g)].map((m) => [Number(m[1]), Number(m[2])]);
   assert.deepEqual(sizes, [[1, 133], [2, 134], [3, 133]]);
+});
+
+test('the SpamAssassin corpus is rows too: buckets by mail length, shortest first; it has no fields to bucket by', () => {
+  const info = describeBuckets(loadSpamAssassin({ groups: ['spam-1'], part: 'subject-and-body' }), { count: 3, by: { kind: 'length' } }, 'spam');
+  assert.deepEqual(info.map((b) => b.rows), [167, 166, 167]);
+  assert.ok((info[0]?.max ?? Infinity) < (info[1]?.min ?? 0) && (info[1]?.max ?? Infinity) < (info[2]?.min ?? 0), JSON.stringify(info));
+  const mails = spec({ count: 2, by: { kind: 'field', field: 'grade' } }, {
+    tasks: [{ id: 'rows', skill: 's', difficulty: 1, generator: { kind: 'spam-assassin', groups: ['spam-1'] }, buckets: { count: 2, by: { kind: 'field', field: 'grade' } } }],
+  });
+  assert.throws(
+    () => parseSpecText(stringify(mails), 'b.yaml'),
+    (e: unknown) => e instanceof CurriculumError && e.details.some((d) => d.includes('tasks[0].buckets.by.kind') && /no row fields/.test(d)),
+  );
 });

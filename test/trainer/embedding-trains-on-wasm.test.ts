@@ -32,7 +32,7 @@ function batches(n: number, size: number): Array<{ x: Float32Array; y: Int32Arra
 
 /** Trains a fresh model of the seed on the backend; returns the embedding before and after, and the losses. */
 async function train(backend: 'cpu' | 'wasm', spec: TextClassifierModel): Promise<{ before: Float32Array; after: Float32Array; losses: number[] }> {
-  assert.equal(await selectBackend(backend, logger), backend);
+  assert.equal((await selectBackend(backend, logger)).backend, backend);
   const model = buildModel(spec, encoding, 5);
   const optimizer = buildOptimizer('adam', 0.02);
   const embedding = () => model.getLayer('token_embedding').getWeights()[0]?.dataSync() as Float32Array;
