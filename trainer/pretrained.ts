@@ -82,6 +82,14 @@ export async function buildPretrainedModel(spec: PretrainedModel, baseDir: strin
     }
     const inputProblem = inputShapeProblem(input.shape, encoding);
     if (inputProblem) throw new CurriculumError('CUR_MODEL_FILE', `model.path: ${file}: ${inputProblem}`);
+    const embedding = loaded.layers.find((l) => l.getClassName() === 'Embedding');
+    const inputDim = embedding ? (embedding.getConfig() as { inputDim?: unknown }).inputDim : undefined;
+    if (encoding.vocabularySize !== undefined && typeof inputDim === 'number' && inputDim !== encoding.vocabularySize) {
+      throw new CurriculumError(
+        'CUR_MODEL_FILE',
+        `model.path: ${file}: the model's embedding takes ${inputDim} token ids, the run's tokenizer has ${encoding.vocabularySize}; give tokenizer.vocabularyFile the tokenizer.json exported with the model`,
+      );
+    }
     const mode = chooseHead(spec, loaded, encoding);
     const output = loaded.outputs[0] as tf.SymbolicTensor;
     const taken = new Set(loaded.layers.map((l) => l.name));

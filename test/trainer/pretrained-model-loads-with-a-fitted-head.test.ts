@@ -88,3 +88,21 @@ test('an input shape the tasks do not encode is refused, naming model.path and b
     return true;
   });
 });
+
+test('a tokenizer whose size is not the pretrained embedding input dim is refused, naming both', async () => {
+  const root = tempRoot();
+  const text: Encoding = { timesteps: 6, features: 1, positions: 1, classes: 2, vocabularySize: 64 };
+  const input = tf.input({ shape: [6, 1] });
+  const ids = tf.layers.reshape({ targetShape: [6] }).apply(input) as tf.SymbolicTensor;
+  const embedded = tf.layers.embedding({ inputDim: 50, outputDim: 4 }).apply(ids) as tf.SymbolicTensor;
+  const pooled = tf.layers.globalAveragePooling1d().apply(embedded) as tf.SymbolicTensor;
+  const logits = tf.layers.dense({ units: 2 }).apply(pooled) as tf.SymbolicTensor;
+  await tf.model({ inputs: input, outputs: logits }).save(fileModelWriter(join(root, 'model')));
+  await assert.rejects(buildPretrainedModel(spec({}), root, text, 1), (e: Error & { code?: string }) => {
+    assert.equal(e.code, 'CUR_MODEL_FILE');
+    assert.match(e.message, /^model\.path: .*model\.json: the model's embedding takes 50 token ids, the run's tokenizer has 64; give tokenizer\.vocabularyFile/);
+    return true;
+  });
+  const model = await buildPretrainedModel(spec({}), root, { ...text, vocabularySize: 50 }, 1);
+  assert.deepEqual(model.outputs[0]!.shape, [null, 1, 2]);
+});
