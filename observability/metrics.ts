@@ -27,7 +27,7 @@ export const EVENT_OUTCOMES: readonly EventOutcome[] = ['applied', 'duplicate', 
  * (no committed offsets, no lag) and no kafkajs consumer to crash. The dashboard's panels on them
  * say so, and the live embedded scrape test leaves them out.
  */
-export const KAFKA_ONLY_METRICS: readonly string[] = ['curriculum_consumer_lag_messages', 'curriculum_consumer_crashes_total'];
+export const KAFKA_ONLY_METRICS: readonly string[] = ['curriculum_consumer_lag_messages', 'curriculum_consumer_crashes_total', 'curriculum_consumer_dead_letters_total'];
 
 /**
  * Labelled counters of things a healthy run may never do (a revert, an early stop, a service
