@@ -58,6 +58,8 @@ class CurriculumCallback(TrainerCallback):
         self.trainer: Optional[CurriculumHFTrainer] = None
         self.clip = 1.0
         self.norm = 0.0
+        # The rate the optimizer steps with (the scheduler HF steps afterwards may change it).
+        self.stepped_lr = 0.0
         self.stop_requested = False
 
     def on_step_begin(self, args, state, control, optimizer=None, **kwargs):  # noqa: ANN001
@@ -67,7 +69,9 @@ class CurriculumCallback(TrainerCallback):
                 group["lr"] = lr
         return control
 
-    def on_pre_optimizer_step(self, args, state, control, model=None, **kwargs):  # noqa: ANN001
+    def on_pre_optimizer_step(self, args, state, control, model=None, optimizer=None, **kwargs):  # noqa: ANN001
+        if optimizer is not None:
+            self.stepped_lr = float(optimizer.param_groups[0]["lr"])
         params = [p for p in model.parameters() if p.grad is not None] if model is not None else []
         norm = torch.nn.utils.clip_grad_norm_(params, self.clip if self.clip > 0 else float("inf")) if params else torch.tensor(0.0)
         self.norm = float(norm)
