@@ -17,7 +17,11 @@ def test_a_run_completes_and_a_revert_is_obeyed(iso: Isolation) -> None:
     watcher = Watcher(iso)
     run_id = "py-revert"
     try:
-        run_start(iso, run_id, quadrant_spec())
+        spec = quadrant_spec()
+        # Three passing evaluations to finish the second stage: the run is still training when
+        # the revert arrives (one pass could complete it first, and a finished run ignores it).
+        spec["stages"][1]["advance"]["consecutive"] = 3
+        run_start(iso, run_id, spec)
         # A gated checkpoint exists once the first stage advanced: revert to it (the default target).
         watcher.wait("the first stage to advance", lambda: any(d["kind"] == "advance" for d in watcher.decisions(run_id)) or watcher.terminal(run_id) is not None)
         assert watcher.terminal(run_id) is None, iso.logs()
