@@ -17,10 +17,13 @@ def test_a_run_completes_and_a_revert_is_obeyed(iso: Isolation) -> None:
     watcher = Watcher(iso)
     run_id = "py-revert"
     try:
-        spec = quadrant_spec()
-        # Three passing evaluations to finish the second stage: the run is still training when
-        # the revert arrives (one pass could complete it first, and a finished run ignores it).
-        spec["stages"][1]["advance"]["consecutive"] = 3
+        spec = quadrant_spec(lesson_steps=200, metrics_every=50)
+        # Five passing evaluations of 200-step lessons to finish the second stage: the run is
+        # still training when the revert arrives (on an idle machine a 20-step lesson takes
+        # 0.1 s: the run could complete first, and a finished run ignores the revert).
+        spec["training"]["maxSteps"] = 6000
+        spec["stages"][1]["advance"]["consecutive"] = 5
+        spec["stages"][1]["maxSteps"] = 4000
         run_start(iso, run_id, spec)
         # A gated checkpoint exists once the first stage advanced: revert to it (the default target).
         watcher.wait("the first stage to advance", lambda: any(d["kind"] == "advance" for d in watcher.decisions(run_id)) or watcher.terminal(run_id) is not None)

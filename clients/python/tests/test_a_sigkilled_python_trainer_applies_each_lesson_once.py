@@ -17,8 +17,8 @@ def test_sigkill_mid_lesson_loses_nothing_and_repeats_nothing(iso: Isolation) ->
     watcher = Watcher(iso)
     run_id = "py-sigkill"
     try:
-        # Long lessons (metrics every 5 of 60 steps) leave room to kill inside one.
-        run_start(iso, run_id, quadrant_spec(lesson_steps=60, metrics_every=5))
+        # Long lessons (metrics every 5 of 100 steps) leave room to kill inside one.
+        run_start(iso, run_id, quadrant_spec(lesson_steps=100, metrics_every=5))
 
         def mid_lesson() -> bool:
             lessons = watcher.of("lesson.start", run_id)
