@@ -3,6 +3,7 @@
 // machine's peak.
 //
 //   npm run bench:trainer [-- --quick] [--steps 120] [--backends tensorflow,wasm,cpu] [--out PATH]
+//   (--out PATH: the results go to PATH.json and PATH.svg; a trailing .json or .svg is dropped)
 //
 // Backends: tensorflow (the native tfjs-node build, `npm run setup:native`), tensorflow-gpu
 // (`-- --gpu`, bench/gpu-check.sh), wasm (patched BatchMatMul, the default without a native
@@ -298,7 +299,7 @@ async function main(): Promise<void> {
 
   const generatedAt = new Date().toISOString();
   const outArg = process.argv.indexOf('--out');
-  const out = outArg >= 0 ? (process.argv[outArg + 1] ?? '') : join(here, 'results', `trainer${quick ? '-quick' : ''}`);
+  const out = outArg >= 0 ? (process.argv[outArg + 1] ?? '').replace(/\.(json|svg)$/, '') : join(here, 'results', `trainer${quick ? '-quick' : ''}`);
   mkdirSync(dirname(out), { recursive: true });
   const command = `npm run bench:trainer${process.argv.length > 2 ? ` -- ${process.argv.slice(2).join(' ')}` : ''}`;
   writeFileSync(`${out}.json`, `${JSON.stringify({ generatedAt, command, machine, steps, backends, notes, flopsPerSample, table, ratios, overhead, peak: p }, null, 2)}\n`);
