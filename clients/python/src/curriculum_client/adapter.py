@@ -23,7 +23,7 @@ import os
 import re
 import time
 from dataclasses import dataclass
-from typing import Any, Callable, Mapping, Optional, Protocol, Sequence, Union
+from typing import Any, Callable, Literal, Mapping, Optional, Protocol, Sequence, Union
 
 import torch
 from torch import nn
@@ -33,12 +33,10 @@ from .errors import CurriculumError
 from .events import (
     CheckpointRevert,
     CheckpointSaved,
-    CommandAck,
     Event,
     EventFactory,
     LessonStart,
     RunStop,
-    ServiceError,
     TrainerMetrics,
 )
 from .sampler import TaskMixture, WeightedTaskSampler
@@ -173,13 +171,11 @@ class TrainerAdapter:
             else:
                 self._stop(event.runId, p)
         except Exception as e:  # noqa: BLE001 - every failure is reported, then the next command runs
-            code = e.code if isinstance(e, CurriculumError) else "CUR_COMMAND_FAILED"
             log.exception("trainer command %s failed", p.commandId)
-            self.emit([self.events.make(event.runId, f"{p.commandId}:error:{SERVICE}", ServiceError(p.commandId, SERVICE, code, str(e)))])
+            self.emit([self.events.failure(event.runId, p.commandId, SERVICE, e)])
 
-    def _ack(self, run_id: str, command_id: str, outcome: str) -> Event:
-        suffix = ":duplicate" if outcome == "duplicate" else ""
-        return self.events.make(run_id, f"{command_id}:ack:{SERVICE}{suffix}", CommandAck(command_id, SERVICE, outcome))  # type: ignore[arg-type]
+    def _ack(self, run_id: str, command_id: str, outcome: Literal["executed", "duplicate"]) -> Event:
+        return self.events.ack(run_id, command_id, SERVICE, outcome)
 
     def _saved(self, run_id: str, meta: Mapping[str, Any], directory: str, event_id: str) -> Event:
         return self.events.make(

@@ -6,13 +6,13 @@ from __future__ import annotations
 import logging
 import math
 import time
-from typing import Any, Callable, Mapping, Optional, Sequence, Union
+from typing import Any, Callable, Literal, Mapping, Optional, Sequence, Union
 
 import torch
 
 from .adapter import Emit, TrainingLoop, TrainerAdapter
 from .errors import CurriculumError
-from .events import CheckpointEvaluate, CommandAck, Event, EventFactory, EvaluationResults, RunStop, ServiceError
+from .events import CheckpointEvaluate, Event, EventFactory, EvaluationResults, RunStop
 
 SERVICE = "evaluator"
 # suite -> task -> [(example, category or None)]
@@ -84,13 +84,11 @@ class Evaluator:
             else:
                 self.emit([self._ack(event.runId, p.commandId, "executed")])
         except Exception as e:  # noqa: BLE001
-            code = e.code if isinstance(e, CurriculumError) else "CUR_COMMAND_FAILED"
             log.exception("evaluator command %s failed", p.commandId)
-            self.emit([self.events.make(event.runId, f"{p.commandId}:error:{SERVICE}", ServiceError(p.commandId, SERVICE, code, str(e)))])
+            self.emit([self.events.failure(event.runId, p.commandId, SERVICE, e)])
 
-    def _ack(self, run_id: str, command_id: str, outcome: str) -> Event:
-        suffix = ":duplicate" if outcome == "duplicate" else ""
-        return self.events.make(run_id, f"{command_id}:ack:{SERVICE}{suffix}", CommandAck(command_id, SERVICE, outcome))  # type: ignore[arg-type]
+    def _ack(self, run_id: str, command_id: str, outcome: Literal["executed", "duplicate"]) -> Event:
+        return self.events.ack(run_id, command_id, SERVICE, outcome)
 
     def model(self, run_id: str, checkpoint_id: str, run: Mapping[str, Any]) -> torch.nn.Module:
         if self._load is not None:

@@ -14,6 +14,8 @@ from datetime import datetime, timezone
 import json
 from typing import Any, ClassVar, Literal, Mapping, Optional, Union
 
+from .errors import CurriculumError
+
 SCHEMA_VERSION = 1
 
 TOPICS = {
@@ -285,3 +287,13 @@ class EventFactory:
         self._sequences[run_id] = sequence + 1
         now = datetime.now(timezone.utc).isoformat(timespec="milliseconds").replace("+00:00", "Z")
         return Event(event_id, run_id, self.producer, sequence, now, payload)
+
+    def ack(self, run_id: str, command_id: str, service: str, outcome: Literal["executed", "duplicate"]) -> Event:
+        """command.ack with the ids the TypeScript executors use (a duplicate's id is distinct)."""
+        suffix = ":duplicate" if outcome == "duplicate" else ""
+        return self.make(run_id, f"{command_id}:ack:{service}{suffix}", CommandAck(command_id, service, outcome))
+
+    def failure(self, run_id: str, command_id: str, service: str, error: Exception) -> Event:
+        """service.error for a failed command: the error's catalogue code, else CUR_COMMAND_FAILED."""
+        code = error.code if isinstance(error, CurriculumError) else "CUR_COMMAND_FAILED"
+        return self.make(run_id, f"{command_id}:error:{service}", ServiceError(command_id, service, code, str(error)))
