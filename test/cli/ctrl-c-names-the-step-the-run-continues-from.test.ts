@@ -16,14 +16,16 @@ test('Ctrl-C names the step of the last checkpoint and --resume continues from t
   const r = await runCliOnTerminal(['run', SPEC, '--runs-dir', runsDir, '--run-id', 'tiny', '--no-http'], 100, {
     timeoutMs: 120_000,
     onStdout: (all, child) => {
-      // Mid-run, while the controller is a lesson behind what the trainer is doing.
-      if (!sent && /step 80 {2}/.test(all)) {
+      // Mid-run, while the controller is a lesson behind what the trainer is doing. The panel
+      // redraws on a timer, so on a fast backend it may skip a given step: any step from 80 on.
+      const shownSoFar = [...all.matchAll(/step (\d+) {2}samples\/s/g)].map((m) => Number(m[1]));
+      if (!sent && shownSoFar.some((step) => step >= 80)) {
         sent = true;
         child.interrupt();
       }
     },
   });
-  assert.ok(sent, 'the run reached step 80');
+  assert.ok(sent, 'the panel showed a step from 80 on');
   assert.equal(r.code, 130, r.stdout.slice(-1500));
   const screen = screenAfter(r.stdout, 100);
   const line = screen.find((l) => l.startsWith('interrupted at step '));
