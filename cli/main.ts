@@ -7,6 +7,7 @@ const COMMANDS: Record<string, { summary: string; load: () => Promise<Command> }
   validate: { summary: 'check spec files and print every problem', load: async () => (await import('./validate.ts')).validateCommand },
   run: { summary: 'run a curriculum in one process (embedded: no Kafka, no Redis)', load: async () => (await import('./run.ts')).runCommand },
   compare: { summary: 'compare finished runs side by side', load: async () => (await import('./compare.ts')).compareCommand },
+  report: { summary: 'the HTML report of a run directory, or of a distributed run recorded from Kafka', load: async () => (await import('./report.ts')).reportCommand },
   controller: { summary: 'run the controller service (Kafka + Redis)', load: async () => (await import('./services.ts')).controllerCommand },
   trainer: { summary: 'run the trainer service (Kafka)', load: async () => (await import('./services.ts')).trainerCommand },
   evaluator: { summary: 'run the evaluator service (Kafka)', load: async () => (await import('./services.ts')).evaluatorCommand },

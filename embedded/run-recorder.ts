@@ -17,6 +17,13 @@ export interface RecorderListener {
   (event: AnyEvent): void;
 }
 
+export interface RecorderOptions {
+  /** The consumer group (default `curriculum-recorder-<runId>`); a fresh one reads every retained event. */
+  groupId?: string;
+  /** Also read the control topic, so the listener sees `run.start` (the spec) and operator commands. */
+  withControl?: boolean;
+}
+
 export class RunRecorder {
   private subscription: Subscription | undefined;
   private readonly seen = new Set<string>();
@@ -26,6 +33,7 @@ export class RunRecorder {
     private readonly runDir: string,
     private readonly runId: string,
     private readonly listener?: RecorderListener,
+    private readonly options: RecorderOptions = {},
   ) {
     // On resume the files already hold the first part of the run: never write an event twice.
     for (const file of [RUN_FILES.decisions, RUN_FILES.metrics, RUN_FILES.lessons]) {
@@ -39,9 +47,8 @@ export class RunRecorder {
 
   async start(): Promise<void> {
     this.subscription = await this.bus.subscribe({
-      groupId: `curriculum-recorder-${this.runId}`,
-      // Checkpoints too: the listener derives the trainer's lesson counter from them (no file).
-      topics: [TOPICS.decisions, TOPICS.trainerMetrics, TOPICS.checkpoints, TOPICS.evaluatorResults, TOPICS.commands, TOPICS.serviceEvents],
+      groupId: this.groupId,
+      topics: this.topics,
       handle: async ({ event }) => {
         if (event.runId !== this.runId) return;
         this.listener?.(event);
@@ -51,6 +58,16 @@ export class RunRecorder {
         appendFileSync(join(this.runDir, file), `${JSON.stringify(event)}\n`);
       },
     });
+  }
+
+  get groupId(): string {
+    return this.options.groupId ?? `curriculum-recorder-${this.runId}`;
+  }
+
+  get topics(): string[] {
+    // Checkpoints too: the listener derives the trainer's lesson counter from them (no file).
+    const topics: string[] = [TOPICS.decisions, TOPICS.trainerMetrics, TOPICS.checkpoints, TOPICS.evaluatorResults, TOPICS.commands, TOPICS.serviceEvents];
+    return this.options.withControl ? [...topics, TOPICS.control] : topics;
   }
 
   async stop(): Promise<void> {

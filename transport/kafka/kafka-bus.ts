@@ -397,6 +397,18 @@ export class KafkaBus implements EventBus {
     return found.map((o) => ({ ...o, topic: this.logical(o.topic) }));
   }
 
+  /**
+   * The end of each partition of the given logical topics: the offset the next message will get
+   * (Kafka's high watermark). With committedOffsets it tells a reader that it has caught up.
+   */
+  async endOffsets(topics: readonly string[]): Promise<CommittedOffset[]> {
+    await this.connect();
+    const existing = new Set(await this.admin.listTopics());
+    const present = topics.filter((t) => existing.has(this.physical(t)));
+    const perTopic = await Promise.all(present.map(async (topic) => ({ topic, partitions: await this.admin.fetchTopicOffsets(this.physical(topic)) })));
+    return perTopic.flatMap(({ topic, partitions }) => partitions.map((p) => ({ topic, partition: p.partition, offset: p.high })));
+  }
+
   /** True while the broker answered the last probe or the last publish (for /readyz). */
   isConnected(): boolean {
     return !this.closed && this.connected && this.healthy;
