@@ -8,7 +8,7 @@
 // consumer of those topics, so here it reads them from the beginning, under a consumer group of
 // its own, into a run directory, and the report is rendered from that: the same report, charts
 // and summary an embedded run gets, computed from the same files.
-import { mkdirSync, writeFileSync, existsSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { randomUUID } from 'node:crypto';
 import { parseArgs } from 'node:util';
@@ -78,7 +78,8 @@ interface Recorded {
 
 async function recordFromKafka(runId: string, runDir: string, options: { timeoutMs: number; wait: boolean }): Promise<Recorded> {
   const config = loadServiceConfig(process.env, { needsRedis: false });
-  const logger = createServiceLogger({ service: 'report', level: config.logLevel });
+  // A command's output is its lines; the recorder's logs only when asked for (CURRICULUM_LOG_LEVEL).
+  const logger = createServiceLogger({ service: 'report', level: process.env.CURRICULUM_LOG_LEVEL === undefined ? 'warn' : config.logLevel });
   mkdirSync(runDir, { recursive: true });
   let decisions = 0;
   let events = 0;
@@ -118,6 +119,7 @@ async function recordFromKafka(runId: string, runDir: string, options: { timeout
     logger.flush();
   }
   if (!specSeen) throw new CurriculumError('CUR_RUN_UNKNOWN', `no run.start for run "${runId}" on the control topic (is the run id right, the topic prefix the controller's, the event still retained?)`);
+  inProductionOrder(join(runDir, RUN_DIR_FILES.metrics));
   return { decisions, events, caughtUp, waited: options.wait };
 }
 
@@ -131,4 +133,18 @@ function writeSpec(runDir: string, spec: unknown, label: string): void {
   // The spec as the controller received it (the file's text is not on the bus), and resolved.
   writeFileSync(join(runDir, RUN_DIR_FILES.specYaml), stringify(spec));
   writeFileSync(join(runDir, RUN_DIR_FILES.specResolved), `${JSON.stringify(parseSpecValue(spec, label), null, 2)}\n`);
+}
+
+/**
+ * metrics.jsonl is read in arrival order (an evaluation's samples are the training windows that
+ * arrived before it). Read back from the start, the trainer's and the evaluator's topics arrive
+ * in whatever order the consumer fetched them, one topic's backlog before the other's; the order
+ * the services produced them in is the order a live recorder would have seen.
+ */
+function inProductionOrder(path: string): void {
+  if (!existsSync(path)) return;
+  const lines = readFileSync(path, 'utf8').split('\n').filter((l) => l.trim() !== '');
+  const at = (line: string): number => Date.parse((JSON.parse(line) as { producedAt: string }).producedAt);
+  const sorted = lines.map((line, i) => ({ line, i, t: at(line) })).sort((a, b) => a.t - b.t || a.i - b.i);
+  writeFileSync(path, sorted.map((s) => `${s.line}\n`).join(''));
 }

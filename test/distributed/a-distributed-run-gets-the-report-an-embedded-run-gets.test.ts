@@ -9,6 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { readRunDir } from '../../report/read-run-dir.ts';
+import { deriveRunSummary } from '../../report/derive-summary.ts';
 import { KAFKA, REDIS, serviceTest } from '../transport/service-gate.ts';
 import { REPO_ROOT, bounded, normalized, referenceRun, runStartEvent, scenario, serviceEnv, startInProcessController } from './harness.ts';
 
@@ -43,12 +44,21 @@ serviceTest(
       const evaluateDecisions = data.decisions.filter((d) => d.payload.kind === 'evaluate').length;
       assert.ok(evaluations >= evaluateDecisions && evaluations > 0, `every evaluation recorded (${evaluations} results, ${evaluateDecisions} evaluate decisions)`);
       assert.ok(data.lessons.length > 0, 'the lessons (sampling weights) are recorded');
+      const milestones = deriveRunSummary(data).milestones;
+      assert.ok(milestones.some((m) => m.samples > 0), JSON.stringify(milestones));
 
       const html = readFileSync(join(out, 'report.html'), 'utf8');
       const points = Number(/data-chart="heldout-accuracy" data-points="(\d+)"/.exec(html)?.[1] ?? 0);
       assert.ok(points > 0, 'the held-out accuracy chart has points');
       assert.match(html, /data-chart="decision-log"/);
       assert.match(html, /status-completed/);
+
+      // Recorded after the end, the topics' backlogs are read one after another (the evaluator's
+      // can come before the trainer's): the metrics are put back in the order they were produced,
+      // so each evaluation counts the training samples before it, as in the live recording.
+      const late = join(mkdtempSync(join(tmpdir(), 'curriculum-report-late-')), runId);
+      await exec(process.execPath, ['bin/curriculum.mjs', 'report', '--run', runId, '--out', late], { cwd: REPO_ROOT, env: { ...process.env, ...serviceEnv(s.iso), CURRICULUM_LOG_LEVEL: 'warn' }, timeout: 120_000 });
+      assert.deepEqual(deriveRunSummary(readRunDir(late)).milestones, milestones, 'the same milestones, at the same samples');
 
       // Run again into the same folder: nothing is written twice.
       await exec(process.execPath, ['bin/curriculum.mjs', 'report', '--run', runId, '--out', out], { cwd: REPO_ROOT, env: { ...process.env, ...serviceEnv(s.iso), CURRICULUM_LOG_LEVEL: 'warn' }, timeout: 120_000 });

