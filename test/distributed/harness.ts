@@ -157,16 +157,16 @@ export async function waitFor(what: string | (() => string), predicate: () => bo
 
 // ---- the spec and its reference run -------------------------------------------------------
 
-export function faultSpec(): unknown {
-  return parse(readFileSync(SPEC_FILE, 'utf8')) as unknown;
+export function faultSpec(specFile = SPEC_FILE): unknown {
+  return parse(readFileSync(specFile, 'utf8')) as unknown;
 }
 
 /** run.start as the control plane publishes it (same topic, same shape). */
-export function runStartEvent(runId: string, spec: unknown = faultSpec()): AnyEvent {
+export function runStartEvent(runId: string, spec: unknown = faultSpec(), specSource = SPEC_FILE): AnyEvent {
   return makeEvent(
     'run.start',
     { eventId: `test:run.start:${runId}`, runId, producer: 'distributed-test', sequence: 0, producedAt: new Date().toISOString() },
-    { spec, specSource: SPEC_FILE },
+    { spec, specSource },
   ) as AnyEvent;
 }
 
@@ -182,21 +182,22 @@ export interface Reference {
   executed: string[];
 }
 
-let reference: Promise<Reference> | undefined;
+const references = new Map<string, Promise<Reference>>();
 
 /**
  * The spec's uninterrupted embedded run (the same service code on the memory bus). Cached on disk
  * for the files of one test-runner invocation (keyed by the runner's pid and the spec's text).
  */
-export function referenceRun(): Promise<Reference> {
+export function referenceRun(specFile = SPEC_FILE): Promise<Reference> {
+  let reference = references.get(specFile);
   reference ??= (async () => {
-    const specText = readFileSync(SPEC_FILE, 'utf8');
+    const specText = readFileSync(specFile, 'utf8');
     const cache = join(tmpdir(), `curriculum-dist-reference-${process.ppid}-${createHash('sha256').update(specText).digest('hex').slice(0, 16)}.json`);
     if (existsSync(cache)) return JSON.parse(readFileSync(cache, 'utf8')) as Reference;
     const runsDir = mkdtempSync(join(tmpdir(), 'curriculum-dist-reference-'));
     const executed: string[] = [];
     const result = await runEmbedded({
-      specFile: SPEC_FILE,
+      specFile,
       runsDir,
       runId: 'reference',
       logger: testLogger,
@@ -211,6 +212,7 @@ export function referenceRun(): Promise<Reference> {
     writeFileSync(cache, JSON.stringify(ref));
     return ref;
   })();
+  references.set(specFile, reference);
   return reference;
 }
 
