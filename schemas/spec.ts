@@ -220,6 +220,13 @@ export const TrainingSpec = Obj({
   maxSteps: Type.Integer({ minimum: 1, default: 100000, description: 'step budget of the whole run' }),
   backend: LiteralUnion(BACKEND_NAMES, { default: 'auto' }),
   replay: Type.Optional(ReplaySpec),
+  livenessTimeoutSeconds: Type.Optional(
+    Type.Integer({
+      minimum: 1,
+      description:
+        'a lesson or evaluation with no sign of progress (no metrics, checkpoint or results) for this long is re-sent under a new command id, from the same checkpoint, up to 3 attempts in all (absent: 1800)',
+    }),
+  ),
 });
 
 export const EvaluationSpec = Obj({

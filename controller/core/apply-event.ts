@@ -5,7 +5,7 @@ import type { ResolvedSpec } from '../../schemas/spec.ts';
 import { copyData, copyLesson } from './clone-data.ts';
 import { countFeedback, decideCandidate, decideDrift, onFeedback } from './continual-phase.ts';
 import {
-  LIVENESS_TIMEOUT_MS,
+  livenessTimeoutMs,
   MAX_COMMAND_ATTEMPTS,
   RECENT_EVENT_IDS,
   closeDraft,
@@ -201,7 +201,7 @@ function onMetrics(snapshot: RunSnapshot, event: EnvelopeOf<'trainer.metrics'>):
   next.step = Math.max(data.step, p.step);
   next.samples = data.samples + samples;
   const nowMs = Date.parse(event.producedAt);
-  if (Number.isFinite(nowMs)) next.deadline = nowMs + LIVENESS_TIMEOUT_MS;
+  if (Number.isFinite(nowMs)) next.deadline = nowMs + livenessTimeoutMs(snapshot.spec);
   next.counters = withCount(data.counters, 'events.applied');
   next.recentEventIds = withId(data.recentEventIds, event.eventId);
   return { snapshot: withData(snapshot, next), commands: [], decisions: [], outcome: 'applied' };
@@ -398,7 +398,7 @@ function onTick(snapshot: RunSnapshot, tick: TickEvent): CoreResult {
   if (deadline === null || !snapshot.data.inFlight || !(now > deadline)) return unchanged(snapshot, 'ignored');
   const d = openDraft(snapshot, tick.now, null);
   counterAdd(d.data, 'timeouts');
-  retryOrFail(d, `no progress on ${d.data.inFlight?.commandId ?? '-'} for ${LIVENESS_TIMEOUT_MS / 60000} minutes`, 'retry.timeout');
+  retryOrFail(d, `no progress on ${d.data.inFlight?.commandId ?? '-'} for ${livenessTimeoutMs(d.spec) / 1000} s`, 'retry.timeout');
   return finish(d, null);
 }
 

@@ -14,8 +14,12 @@ import { nextUint32 } from './rng.ts';
 import type { LessonPurpose, RunData, RunSnapshot } from './snapshot.ts';
 import { observe } from './teachers/index.ts';
 
-/** A command in flight with no progress for this long is retried (fired by tick events). */
-export const LIVENESS_TIMEOUT_MS = 30 * 60 * 1000;
+/** A command in flight with no progress for this long is retried (fired by tick events), unless the spec says otherwise. */
+const DEFAULT_LIVENESS_TIMEOUT_S = 30 * 60;
+
+export function livenessTimeoutMs(spec: ResolvedSpec): number {
+  return (spec.training.livenessTimeoutSeconds ?? DEFAULT_LIVENESS_TIMEOUT_S) * 1000;
+}
 /** Re-sends of a failed or silent command before the run fails. */
 export const MAX_COMMAND_ATTEMPTS = 3;
 /** Event ids remembered for duplicate detection (structural checks catch older repeats). */
@@ -236,7 +240,7 @@ function startLesson(d: Draft, purpose: LessonPurpose, reviewTasks: readonly str
   };
   if (purpose !== 'retrain') d.data.weights = plan.weights;
   if (purpose === 'review') d.data.reviews += 1;
-  d.data.deadline = d.nowMs + LIVENESS_TIMEOUT_MS;
+  d.data.deadline = d.nowMs + livenessTimeoutMs(d.spec);
   sendLesson(d, commandId, sequence);
   emitDecision(d, 'lesson', effectFrom(d), label(d), [
     {
@@ -317,7 +321,7 @@ function requestEvaluation(d: Draft): void {
     ...(continual ? { feedbackUpTo: lesson.feedbackUpTo ?? d.data.continual.feedbackTotal } : {}),
     ...(continual && deployed !== null ? { baselineCheckpointId: deployed } : {}),
   };
-  d.data.deadline = d.nowMs + LIVENESS_TIMEOUT_MS;
+  d.data.deadline = d.nowMs + livenessTimeoutMs(d.spec);
   sendEvaluate(d, commandId, sequence);
   emitDecision(d, 'evaluate', effectFrom(d), label(d), [
     {
@@ -377,7 +381,7 @@ function retry(d: Draft): void {
   const { commandId, sequence } = nextCommandId(d);
   inFlight.commandId = commandId;
   inFlight.attempts += 1;
-  d.data.deadline = d.nowMs + LIVENESS_TIMEOUT_MS;
+  d.data.deadline = d.nowMs + livenessTimeoutMs(d.spec);
   if (inFlight.kind === 'lesson') {
     inFlight.tasks = {};
     inFlight.lastMetricsStep = -1;

@@ -90,6 +90,21 @@ test('a tick past the liveness deadline re-sends the command; earlier ticks chan
   assert.equal(late.decisions[0]?.payload.reasons[0]?.code, 'retry.timeout');
 });
 
+test('training.livenessTimeoutSeconds sets the deadline: the re-sent lesson starts from the same checkpoint under a new id', () => {
+  const sim = new SimulatedRun(spec({ training: { batchSize: 32, lessonSteps: 100, metricsEvery: 50, maxSteps: 100000, livenessTimeoutSeconds: 10 } }), () => 0.5);
+  sim.start();
+  const first = sim.commands[0]!;
+  assert.ok(first.type === 'lesson.start');
+  assert.equal(applyEvent(sim.snapshot, { type: 'tick', runId: 'run-1', now: '2026-01-01T00:00:09.000Z' }).outcome, 'ignored');
+  const late = applyEvent(sim.snapshot, { type: 'tick', runId: 'run-1', now: '2026-01-01T00:00:10.001Z' });
+  assert.equal(late.outcome, 'applied');
+  const resent = late.commands[0]!;
+  assert.ok(resent.type === 'lesson.start');
+  assert.notEqual(resent.payload.commandId, first.payload.commandId);
+  assert.deepEqual([resent.payload.lessonId, resent.payload.fromCheckpointId, resent.payload.startStep], [first.payload.lessonId, first.payload.fromCheckpointId, first.payload.startStep]);
+  assert.equal(late.decisions[0]?.payload.reasons[0]?.message, `no progress on ${first.payload.commandId} for 10 s; attempt 2 of 3`);
+});
+
 test('command acks are counted and change nothing else', () => {
   const sim = started();
   const before = sim.snapshot;
