@@ -14,6 +14,9 @@ import type { RunData } from './read-run-dir.ts';
 export interface ContinualCycle {
   step: number;
   trigger: string;
+  /** New feedback items the trigger counted, and repeats (re-sent ids or duplicate content) it did not; null when the decision does not say. */
+  newItems: number | null;
+  repeated: number | null;
   outcome: 'promote' | 'reject' | 'pending';
   candidateAccuracy: number | null;
   deployedAccuracy: number | null;
@@ -26,6 +29,7 @@ export interface ContinualCycle {
 }
 
 const BOX_MOVE = /box (\d+) -> (\d+)/;
+const REPEATED = /\((\d+) repeated/;
 
 function rehearsedOf(decision: Decision): ContinualCycle['rehearsed'] {
   return decision.reasons.flatMap((r) => {
@@ -43,7 +47,22 @@ export function continualCycles(decisions: readonly Decision[], feedbackResults:
   for (const d of decisions) {
     if (d.kind === 'retrain') {
       const held = d.reasons.filter((r) => r.holds).map((r) => r.code.replace(/^continual\./, ''));
-      open = { step: d.step, trigger: held.join(', ') || 'retrain', outcome: 'pending', candidateAccuracy: null, deployedAccuracy: null, holdoutItems: null, worstDrop: null, failed: [], checkpoint: null, rehearsed: [] };
+      const count = d.reasons.find((r) => r.code === 'continual.feedback-count');
+      const repeated = count ? REPEATED.exec(count.message) : null;
+      open = {
+        step: d.step,
+        trigger: held.join(', ') || 'retrain',
+        newItems: count?.value ?? null,
+        repeated: repeated ? Number(repeated[1]) : null,
+        outcome: 'pending',
+        candidateAccuracy: null,
+        deployedAccuracy: null,
+        holdoutItems: null,
+        worstDrop: null,
+        failed: [],
+        checkpoint: null,
+        rehearsed: [],
+      };
       cycles.push(open);
     } else if ((d.kind === 'promote' || d.kind === 'reject') && open) {
       open.outcome = d.kind;
@@ -89,7 +108,7 @@ export function continualPhaseSection(data: RunData, spec: ResolvedSpec | null):
           points: cycles.length,
           body: html`<table><thead><tr><th class="num">step</th><th>trigger</th><th class="num">hold-out items</th><th class="num">candidate</th><th class="num">deployed</th><th class="num">gain</th><th class="num">worst drop</th><th>rehearsed (Leitner box)</th><th>decision</th></tr></thead><tbody>
 ${cycles.map(
-  (y) => html`<tr><td class="num">${formatInteger(y.step)}</td><td>${y.trigger}</td><td class="num">${y.holdoutItems === null ? '–' : formatInteger(y.holdoutItems)}</td>
+  (y) => html`<tr><td class="num">${formatInteger(y.step)}</td><td>${y.trigger}${y.newItems !== null ? html`<br><small>${formatInteger(y.newItems)} new${y.repeated !== null ? `, ${formatInteger(y.repeated)} repeated (counted once)` : ''}</small>` : ''}</td><td class="num">${y.holdoutItems === null ? '–' : formatInteger(y.holdoutItems)}</td>
 <td class="num">${formatPercent(y.candidateAccuracy)}</td><td class="num">${formatPercent(y.deployedAccuracy)}</td>
 <td class="num">${y.candidateAccuracy !== null && y.deployedAccuracy !== null ? formatPoints(y.candidateAccuracy - y.deployedAccuracy) : '–'}</td>
 <td class="num">${y.worstDrop === null ? '–' : formatPoints(-y.worstDrop)}</td>

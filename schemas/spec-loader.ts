@@ -91,6 +91,10 @@ export function resolveDefaults(input: CurriculumSpecInput): ResolvedSpec {
   for (const [key, schema] of Object.entries(DEFAULTED_SECTIONS)) {
     withSections[key] = Value.Default(schema, withSections[key] ?? {});
   }
+  const continual = withSections['continual'] as { enabled?: unknown; categoryRegression?: unknown } | undefined;
+  // A continual run guards classes by default: a whole-task gate promotes a candidate that
+  // collapses two classes while the task's mean moves inside maxRegression.
+  if (continual?.enabled === true && continual.categoryRegression === undefined) continual.categoryRegression = {};
   return Value.Default(CurriculumSpec, withSections) as ResolvedSpec;
 }
 

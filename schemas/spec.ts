@@ -301,7 +301,9 @@ export const ContinualPolicy = Obj({
   maxRegression: Fraction(0.02, 'a mastered task may drop at most this much for a candidate to be promoted'),
   minFeedbackGain: Type.Number({ minimum: 0, maximum: 1, default: 0.0, description: 'feedback hold-out accuracy must improve by more than this' }),
   poolLimit: Type.Integer({ minimum: 1, default: 5000, description: 'feedback items kept per deployment (oldest dropped)' }),
-  categoryRegression: Type.Optional(CategoryRegressionPolicy),
+  categoryRegression: Type.Optional(
+    Obj(CategoryRegressionPolicy.properties, 'per-class guard of promotion: a candidate whose held-out accuracy on any class or category drops by more than the margin is rejected (filled with its defaults when continual.enabled; maxDrop: 1 turns it off)'),
+  ),
   driftCheckEvery: Type.Optional(
     Type.Integer({
       minimum: 1,

@@ -1,4 +1,4 @@
-// The promotion gate guards classes and categories: with continual.categoryRegression, a candidate
+// The promotion gate guards classes and categories (continual.categoryRegression, on by default in a continual run): a candidate
 // whose held-out accuracy on any class drops by more than maxDrop plus z standard errors (from
 // each side's sample count) is rejected with a reason naming the class and both values, even when
 // the task-level accuracy stays inside maxRegression (two swapped labels cost a 10-class task
@@ -73,8 +73,11 @@ test('a drop inside the noise margin of a small class does not block the promoti
   assert.deepEqual(guard.map((r) => [r.category, r.holds]), [['digit-3', true]], 'one holding reason: the largest drop');
 });
 
-test('without categoryRegression the gate judges whole tasks only (spec fields are optional; older runs decide as before)', () => {
-  const verdict = retrain(run(undefined, swapped));
-  assert.equal(verdict.kind, 'promote');
-  assert.ok(!verdict.reasons.some((r) => r.code === 'continual.category-regression'));
+test('a continual run guards classes by default; maxDrop: 1 turns the guard off and the gate judges whole tasks only', () => {
+  const byDefault = retrain(run(undefined, swapped));
+  assert.equal(byDefault.kind, 'reject', JSON.stringify(byDefault.reasons));
+  assert.deepEqual(byDefault.reasons.filter((r) => r.code === 'continual.category-regression' && !r.holds).map((r) => r.category), ['digit-3', 'digit-5']);
+  const off = retrain(run({ maxDrop: 1 }, swapped));
+  assert.equal(off.kind, 'promote', JSON.stringify(off.reasons));
+  assert.ok(off.reasons.every((r) => r.holds));
 });

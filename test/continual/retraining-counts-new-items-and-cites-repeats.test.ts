@@ -2,13 +2,14 @@
 // same content under another id) anywhere in its history and hands its verdict to the pure core
 // as event data; the core counts a repeat once, as repeated, never toward retraining, however many
 // arrive (the core's own memory of recent event ids is 32 long and plays no part). The retraining
-// decision cites how many items were new and how many repeated; the view and counters agree.
+// decision cites how many items were new and how many repeated; the view, counters and report agree.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { EnvelopeOf, Feedback, PoolVerdict } from '../../schemas/events.ts';
 import type { PooledFeedbackEvent } from '../../controller/core/index.ts';
 import { SimulatedRun } from '../controller/support/simulated-executors.ts';
 import { spec } from '../controller/support/specs.ts';
+import { continualCycles } from '../../report/continual-phase.ts';
 
 const ONE_TASK = [{ id: 'a', skill: 's', difficulty: 1, generator: { kind: 'permuted-digits', permutation: 0 } }];
 const STAGE = { id: 'only', tasks: ['a'], teacher: { kind: 'uniform' }, learningRate: { kind: 'constant', value: 0.01 }, advance: { gates: [{ metric: 'accuracy', task: 'a', threshold: 0.8 }], consecutive: 1 }, maxSteps: 10000 };
@@ -56,6 +57,9 @@ test('240 re-sent rows and content copies count once: no retraining until minFee
   assert.ok(lesson?.type === 'lesson.start');
   assert.equal(lesson.payload.feedback?.upToCount, 250);
   assert.deepEqual([sim.view().continual?.feedbackSinceRetrain, sim.snapshot.data.continual.repeatedSinceRetrain], [0, 0]);
+  // The report's cycle row says the same as the decision.
+  const [cycle] = continualCycles(sim.decisions.map((d) => d.payload), []);
+  assert.deepEqual([cycle?.trigger, cycle?.newItems, cycle?.repeated], ['feedback-count', 10, 240]);
 });
 
 test('a repeat of an item seen long before (far beyond the 32 recent event ids) is still a repeat', () => {
