@@ -24,12 +24,15 @@ export function dropIntoInbox(runDir: string, text: string, now: Date): string {
   return name;
 }
 
-/** The envelope a row travels in; ids derive from the row, so a re-sent row is a duplicate. */
+/**
+ * The envelope a row travels in; ids derive from the row, so a re-sent row is a duplicate. The
+ * producer names the file and line, so a refusal or dead letter points at the row to fix.
+ */
 export function inboxEnvelope(row: unknown, runId: string, file: string, line: number, sequence: number, now: Date): Buffer {
   const r = typeof row === 'object' && row !== null ? (row as Record<string, unknown>) : {};
   const id = typeof r.feedbackId === 'string' && typeof r.deploymentId === 'string' ? `feedback:${r.deploymentId}:${r.feedbackId}` : `feedback:inbox:${file}:${line}`;
   return Buffer.from(
-    JSON.stringify({ eventId: id, runId, type: 'feedback', schemaVersion: SCHEMA_VERSION, producedAt: now.toISOString(), producer: 'feedback-inbox', sequence, payload: row }),
+    JSON.stringify({ eventId: id, runId, type: 'feedback', schemaVersion: SCHEMA_VERSION, producedAt: now.toISOString(), producer: `feedback-inbox ${file}:${line}`, sequence, payload: row }),
   );
 }
 
@@ -57,6 +60,7 @@ export function watchFeedbackInbox(options: { bus: EventBus; runDir: string; run
           row = JSON.parse(line);
         } catch {
           row = line; // not JSON: published as is, the bus dead-letters it with the reason
+          options.logger.warn({ file: name, line: i + 1 }, `feedback inbox ${name}:${i + 1}: not JSON; dead-lettered`);
         }
         const value = typeof row === 'string' && row === line ? Buffer.from(line) : inboxEnvelope(row, options.runId, name, i + 1, sequence, options.clock());
         await options.bus.publishRaw(TOPICS.feedback, options.runId, value);

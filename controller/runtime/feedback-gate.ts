@@ -32,7 +32,7 @@ export class FeedbackGate {
     // A finished run takes nothing: the core notes it as ignored, nothing is pooled.
     if (isTerminal(core.machine)) return { kind: 'core' };
     const reason = this.refusal(core, event);
-    if (reason !== null) return { kind: 'refused', reason: `${describeFeedbackRow(event.payload)}: ${reason}` };
+    if (reason !== null) return { kind: 'refused', reason: `${describeFeedbackRow(event.payload)}: ${reason} (from ${event.producer})` };
     const file = feedbackPoolFile(this.checkpointRoot, core.runId, event.payload.deploymentId);
     let pool = this.pools.get(file);
     if (!pool) {

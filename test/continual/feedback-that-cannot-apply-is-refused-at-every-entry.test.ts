@@ -1,7 +1,7 @@
 // Feedback is checked against the run it is sent to, at every entry: `curriculum feedback send`
 // (--run-dir: the run's own spec; --run: the --spec given) refuses the file naming file, line and
 // row; a row that reaches the bus anyway (the embedded inbox, any producer) is refused by the
-// controller, dead-lettered with the reason, and never pooled nor counted. The three ways a
+// controller, dead-lettered with the reason and where it came from (the inbox: file and line), and never pooled nor counted. The three ways a
 // valid row cannot apply: another deployment, an input no task encodes, a label outside the classes.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -59,6 +59,8 @@ test('rows that reach the bus anyway (the embedded inbox) are dead-lettered by t
   const refused = dead().filter((m) => m.headers[DLQ_HEADERS.errorCode] === 'CUR_FEEDBACK_REFUSED');
   assert.equal(refused.length, unfit.length);
   unfit.forEach((u, i) => assert.match(refused[i]?.headers[DLQ_HEADERS.reason] ?? '', u.names));
+  // Each refusal names the file and line it came from.
+  unfit.forEach((_u, i) => assert.match(refused[i]?.headers[DLQ_HEADERS.reason] ?? '', new RegExp(`\\(from feedback-inbox hand\\.jsonl:${i + 2}\\)$`)));
   // The dead letter is the original event, so an operator can fix and replay it.
   assert.equal((JSON.parse(refused[0]?.value.toString() ?? '{}') as { payload: { feedbackId: string } }).payload.feedbackId, 'other-dep');
   assert.deepEqual(dead().filter((m) => m.headers[DLQ_HEADERS.errorCode] !== 'CUR_FEEDBACK_REFUSED').map((m) => m.headers[DLQ_HEADERS.errorCode]).sort(), ['CUR_EVENT_INVALID', 'CUR_EVENT_NOT_JSON']);
