@@ -11,6 +11,8 @@ const PREDICT_BATCH = 512;
 export interface SuiteResult {
   tasks: Record<string, SuiteMetrics>;
   categories: Record<string, SuiteMetrics>;
+  /** Per task, its own categories (absent for the pooled feedback suite). */
+  taskCategories?: Record<string, Record<string, SuiteMetrics>>;
   durationSeconds: number;
 }
 
@@ -76,11 +78,13 @@ export function evaluateSuite(
 ): SuiteResult {
   const started = performance.now();
   const tasks: Record<string, SuiteMetrics> = {};
+  const taskCategories: Record<string, Record<string, SuiteMetrics>> = {};
   const all: Outcome[] = [];
   for (const taskId of taskIds) {
     const outcomes = scoreExamples(model, taskSet.encoding, sets.get(taskSet, runSeed, taskId, suite, samplesPerTask));
     tasks[taskId] = summarize(outcomes);
+    taskCategories[taskId] = byCategory(outcomes);
     all.push(...outcomes);
   }
-  return { tasks, categories: byCategory(all), durationSeconds: (performance.now() - started) / 1000 };
+  return { tasks, categories: byCategory(all), taskCategories, durationSeconds: (performance.now() - started) / 1000 };
 }

@@ -77,6 +77,11 @@ export const EvaluationResultsPayload = Type.Object(
     suite: SuiteName,
     tasks: Type.Record(Type.String(), SuiteMetrics, { description: 'per task' }),
     categories: Type.Record(Type.String(), SuiteMetrics, { description: 'per category, across tasks' }),
+    taskCategories: Type.Optional(
+      Type.Record(Type.String(), Type.Record(Type.String(), SuiteMetrics), {
+        description: 'per task, per category of that task alone: the controller judges fairness on the tasks trained so far, not on a next stage it evaluates for transfer (absent: categories is used)',
+      }),
+    ),
     durationSeconds: NonNegative('wall time of the evaluation'),
     baseline: Type.Optional(
       Type.Object(

@@ -21,7 +21,9 @@ import {
 import { emitDecision } from './envelopes.ts';
 import { decideAfterEvaluation, recordEvaluation } from './evaluation-verdict.ts';
 import { initialMachine, stateName, topLevelState, type PersistedMachine } from './machine.ts';
+import { categoriesOfTasks } from './policies/category-regression.ts';
 import { bestGatedCheckpoint } from './policies/regression.ts';
+import { tasksUpTo } from './lesson-plan.ts';
 import { seedState } from './rng.ts';
 import { MACHINE_ID, MACHINE_VERSION, type RunData, type RunSnapshot, type TaskAccumulator } from './snapshot.ts';
 
@@ -268,7 +270,10 @@ function onResults(snapshot: RunSnapshot, event: EnvelopeOf<'evaluation.results'
   const d = openDraft(snapshot, event.producedAt, event.eventId);
   const inFlight = d.data.inFlight;
   if (inFlight?.kind !== 'evaluate') return finish(d, event);
-  inFlight.results[p.suite] = p.baseline ? { tasks: p.tasks, categories: p.categories, baseline: p.baseline } : { tasks: p.tasks, categories: p.categories };
+  // Fairness and the class guards judge the tasks trained so far; an older evaluator sends only the pooled categories.
+  const trained = tasksUpTo(d.spec, Math.min(stageIndexOf(d), d.spec.stages.length - 1));
+  const categories = p.taskCategories ? categoriesOfTasks(p.taskCategories, trained) : p.categories;
+  inFlight.results[p.suite] = p.baseline ? { tasks: p.tasks, categories, baseline: p.baseline } : { tasks: p.tasks, categories };
   if (!isPaused(d.machine)) onEvaluationProgress(d);
   return finish(d, event);
 }

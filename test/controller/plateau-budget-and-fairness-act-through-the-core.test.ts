@@ -77,6 +77,40 @@ test('the run budget stops the run', () => {
   assert.deepEqual([sim.view().state, sim.verdicts().at(-1)?.payload.kind], ['stopped', 'budget-exhausted']);
 });
 
+test('fairness judges the tasks trained so far: a trailing category of the next stage, scored for transfer, blocks nothing', () => {
+  const tasks = TWO_TASKS.map((t) => ({ ...t, categories: t.id === 'a' ? ['x', 'z'] : ['y'] }));
+  const categories = (task: string): Record<string, SuiteMetrics> =>
+    task === 'a' ? { x: { n: 100, accuracy: 0.95, loss: 0.05, ece: 0 }, z: { n: 100, accuracy: 0.93, loss: 0.07, ece: 0 } } : { y: { n: 100, accuracy: 0.5, loss: 0.5, ece: 0 } };
+  const stages = (first: string[]) => [
+    { id: 's1', tasks: first, teacher: { kind: 'uniform' }, learningRate: { kind: 'constant', value: 0.01 }, advance: { gates: [{ metric: 'accuracy', task: 'a', threshold: 0.8 }], consecutive: 1 }, maxSteps: 10000 },
+    { id: 's2', tasks: ['a', 'b'], teacher: { kind: 'uniform' }, learningRate: { kind: 'constant', value: 0.01 }, advance: { gates: [{ metric: 'accuracy', task: 'b', threshold: 0.99 }], consecutive: 1 }, maxSteps: 10000 },
+  ];
+  const run = (pooledOnly: boolean) => {
+    const sim = new SimulatedRun(spec({ tasks, stages: stages(['a']), fairness: { maxGap: 0.1, minSamples: 20 } }), () => 0.95, 'run-1', categories);
+    sim.pooledCategoriesOnly = pooledOnly;
+    sim.start();
+    sim.answerNext();
+    sim.answerNext();
+    return sim;
+  };
+  const sim = run(false);
+  const evaluated = sim.commands.find((c) => c.type === 'checkpoint.evaluate');
+  assert.ok(evaluated?.type === 'checkpoint.evaluate');
+  assert.deepEqual(evaluated.payload.tasks, ['a', 'b'], 'the next stage is scored, for transfer');
+  const verdict = sim.verdicts().at(-1)!.payload;
+  assert.equal(verdict.kind, 'advance', JSON.stringify(verdict.reasons));
+  const gap = verdict.reasons.find((r) => r.code === 'fairness.gap')!;
+  assert.deepEqual([gap.category, gap.holds], ['z', true], 'only x and z, the categories of a, are compared');
+  close(gap.value, 0.01);
+  // In s2, b is trained: its trailing category now counts (and fails the gap).
+  sim.answerNext();
+  sim.answerNext();
+  const inS2 = sim.verdicts().at(-1)?.payload.reasons.find((r) => r.code === 'fairness.gap');
+  assert.deepEqual([sim.view().stageId, inS2?.category, inS2?.holds], ['s2', 'y', false]);
+  // An evaluator that sends only the pooled categories is judged on them, as before.
+  assert.equal(run(true).verdicts().at(-1)?.payload.kind, 'fairness-block');
+});
+
 test('fairness blocks an advance and shifts sampling toward the trailing category', () => {
   let balanced = false;
   const categories = (task: string): Record<string, SuiteMetrics> =>

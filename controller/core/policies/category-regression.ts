@@ -16,6 +16,26 @@ export interface CategoryRegressionPolicy {
   minSamples: number;
 }
 
+/**
+ * The categories of the given tasks alone, pooled over those tasks (each metric weighted by its
+ * sample count). An evaluation also scores the next stage's tasks, for transfer; their categories
+ * are not yet trained and must not hold an advance nor count as a regression.
+ */
+export function categoriesOfTasks(taskCategories: Readonly<Record<string, Readonly<Record<string, SuiteMetrics>>>>, tasks: readonly string[]): Record<string, SuiteMetrics> {
+  const sums = new Map<string, SuiteMetrics>();
+  for (const task of tasks) {
+    for (const [category, m] of Object.entries(taskCategories[task] ?? {})) {
+      const s = sums.get(category) ?? { n: 0, accuracy: 0, loss: 0, ece: 0 };
+      sums.set(category, { n: s.n + m.n, accuracy: s.accuracy + m.accuracy * m.n, loss: s.loss + m.loss * m.n, ece: s.ece + m.ece * m.n });
+    }
+  }
+  return Object.fromEntries(
+    [...sums]
+      .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
+      .map(([c, s]) => [c, s.n === 0 ? s : { n: s.n, accuracy: s.accuracy / s.n, loss: s.loss / s.n, ece: s.ece / s.n }]),
+  );
+}
+
 /** The scores kept of a suite's categories (accuracy and sample count only). */
 export function categoryScores(categories: Readonly<Record<string, SuiteMetrics>>): Record<string, CategoryScore> {
   return Object.fromEntries(Object.entries(categories).map(([c, m]) => [c, { accuracy: m.accuracy, n: m.n }]));

@@ -30,6 +30,8 @@ export class SimulatedRun {
   private readonly queue: AnyEvent[] = [];
   private counter = 0;
   private evaluations = 0;
+  /** Answer as an evaluator older than taskCategories does: pooled categories only. */
+  pooledCategoriesOnly = false;
 
   constructor(
     readonly spec: ResolvedSpec,
@@ -132,12 +134,15 @@ export class SimulatedRun {
         const ctx: EvaluationContext = { index, checkpointId: p.checkpointId, step: p.step, branch: p.branch, suite };
         const tasks: Record<string, SuiteMetrics> = {};
         let categories: Record<string, SuiteMetrics> = {};
+        const taskCategories: Record<string, Record<string, SuiteMetrics>> = {};
         for (const t of p.tasks) {
           const accuracy = this.script(t, ctx);
           tasks[t] = { n: p.run.samplesPerTask, accuracy, loss: 1 - accuracy, ece: 0.05 };
-          categories = { ...categories, ...this.categories(t, ctx) };
+          taskCategories[t] = this.categories(t, ctx);
+          categories = { ...categories, ...taskCategories[t] };
         }
-        return this.event('evaluation.results', { commandId: p.commandId, checkpointId: p.checkpointId, branch: p.branch, step: p.step, suite, tasks, categories, durationSeconds: 1 }, 'evaluator');
+        const perTask = this.pooledCategoriesOnly ? {} : { taskCategories };
+        return this.event('evaluation.results', { commandId: p.commandId, checkpointId: p.checkpointId, branch: p.branch, step: p.step, suite, tasks, categories, ...perTask, durationSeconds: 1 }, 'evaluator');
       });
     }
     return [];

@@ -4,6 +4,7 @@
 // never regenerated: tests restore it to prove old snapshots still load.
 import { writeFileSync, existsSync } from 'node:fs';
 import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import type { AnyEvent } from '../../../schemas/events.ts';
 import { MACHINE_VERSION, applyEvent, createRun } from '../../../controller/core/index.ts';
 import { scenarioRun } from './scenario.ts';
@@ -44,7 +45,9 @@ function goldenSnapshot(stream: RecordedStream): unknown {
   return snapshot;
 }
 
-const what = process.argv[2] ?? 'stream';
+// Only when run as a script: tests import the paths, and an import must never rewrite a fixture.
+const main = process.argv[1] !== undefined && import.meta.url === pathToFileURL(process.argv[1]).href;
+const what = main ? (process.argv[2] ?? 'stream') : null;
 if (what === 'stream') writeFileSync(STREAM_FILE, `${JSON.stringify(recordStream(), null, 1)}\n`);
 if (what === 'golden') {
   const file = goldenFile(MACHINE_VERSION);

@@ -96,15 +96,19 @@ class Evaluator:
         return self._loader.load_checkpoint(run_id, checkpoint_id, run).model
 
     @torch.no_grad()
-    def score(self, model: torch.nn.Module, suites: SuiteData, suite: str, tasks: Sequence[str]) -> tuple[dict[str, Any], dict[str, Any]]:
+    def score(self, model: torch.nn.Module, suites: SuiteData, suite: str, tasks: Sequence[str]) -> tuple[dict[str, Any], dict[str, Any], dict[str, Any]]:
+        """Per task, per category across tasks, and per task its own categories (the controller
+        judges fairness on the tasks trained so far, not on the next stage scored for transfer)."""
         data = suites[suite]
         per_task: dict[str, Any] = {}
         per_category: dict[str, list[tuple[float, bool, float]]] = {}
+        task_categories: dict[str, Any] = {}
         model.eval()
         for task in tasks:
             if task not in data:
                 raise CurriculumError("CUR_TASK_UNKNOWN", f"tasks.{task}: this evaluator has no {suite} data for task {task!r}")
             rows: list[tuple[float, bool, float]] = []
+            own: dict[str, list[tuple[float, bool, float]]] = {}
             items = list(data[task])
             for start in range(0, len(items), self.batch_size):
                 chunk = items[start : start + self.batch_size]
@@ -114,8 +118,10 @@ class Evaluator:
                     rows.append((loss, bool(ok), c))
                     if category is not None:
                         per_category.setdefault(category, []).append((loss, bool(ok), c))
+                        own.setdefault(category, []).append((loss, bool(ok), c))
             per_task[task] = summarize(rows)
-        return per_task, {c: summarize(r) for c, r in sorted(per_category.items())}
+            task_categories[task] = {c: summarize(r) for c, r in sorted(own.items())}
+        return per_task, {c: summarize(r) for c, r in sorted(per_category.items())}, task_categories
 
     def _evaluate(self, run_id: str, p: CheckpointEvaluate) -> None:
         previous = self.done.get(p.commandId)
@@ -133,8 +139,8 @@ class Evaluator:
                 log.warning("suite feedback is not scored by the Python evaluator; skipped")
                 continue
             started = time.perf_counter()
-            tasks, categories = self.score(model, suites, suite, p.tasks)
-            payload = EvaluationResults(p.commandId, p.checkpointId, p.branch, p.step, suite, tasks, categories, time.perf_counter() - started)
+            tasks, categories, task_categories = self.score(model, suites, suite, p.tasks)
+            payload = EvaluationResults(p.commandId, p.checkpointId, p.branch, p.step, suite, tasks, categories, time.perf_counter() - started, taskCategories=task_categories)
             results.append(self.events.make(run_id, f"{p.commandId}:results:{suite}", payload))
             log.info("run %s: %s %s accuracy %s", run_id, p.checkpointId, suite, {t: round(m["accuracy"], 3) for t, m in tasks.items()})
         self.done[p.commandId] = results

@@ -184,6 +184,7 @@ class EvaluationResults(Payload):
     categories: dict[str, dict[str, float]]
     durationSeconds: float
     baseline: Optional[dict[str, Any]] = None
+    taskCategories: Optional[dict[str, dict[str, dict[str, float]]]] = None  # task -> its own categories
 
 
 @dataclass(frozen=True)
