@@ -199,16 +199,18 @@ async function orchestrate(): Promise<void> {
   const jobs = Number(arg('jobs') ?? 2);
   const strategies = (arg('strategies')?.split(',') ?? [...STRATEGIES]) as Strategy[];
   // Permuted digits first: its runs are short, so its whole matrix is in even when a long addition matrix is cut off.
-  // `finetune` is the fine-tune pair (bench/learning-finetune.ts), run after the ladders.
-  const requested = arg('ladders')?.split(',') ?? [...LADDERS, 'finetune'];
-  const ladders = requested.filter((name) => name !== 'finetune') as LadderName[];
-  for (const name of ladders) if (!LADDERS.includes(name)) throw new Error(`--ladders: unknown ladder "${name}"; one of ${LADDERS.join(', ')}, finetune`);
+  // The fine-tune pairs (bench/learning-finetune.ts) run after the ladders: `finetune` is the digits
+  // pair, `finetune-spam` the SpamAssassin pair.
+  const requested = arg('ladders')?.split(',') ?? [...LADDERS, 'finetune', 'finetune-spam'];
+  const pairs = requested.filter((name) => name === 'finetune' || name === 'finetune-spam').map((name) => (name === 'finetune' ? 'digits' : 'spam'));
+  const ladders = requested.filter((name) => name !== 'finetune' && name !== 'finetune-spam') as LadderName[];
+  for (const name of ladders) if (!LADDERS.includes(name)) throw new Error(`--ladders: unknown ladder "${name}"; one of ${LADDERS.join(', ')}, finetune, finetune-spam`);
   const suffix = resultSuffix(quick);
   const rawFile = join(resultsDir, `learning-runs${suffix}.jsonl`);
   const overrides = overridesFromArgs();
   const seedList = arg('seed-list')?.split(',').map(Number) ?? Array.from({ length: seeds }, (_, i) => i + 1);
   // Only the pair asked for: leave the ladders' result files alone.
-  if (ladders.length === 0) return void (requested.includes('finetune') && (await runFinetuneBench({ quick, seeds: seedList })));
+  if (ladders.length === 0) return void (pairs.length > 0 && (await runFinetuneBench({ quick, seeds: seedList, pairs })));
   mkdirSync(resultsDir, { recursive: true });
   const done = new Map<string, RunResult>();
   if ((process.argv.includes('--resume') || process.argv.includes('--summarize-only')) && existsSync(rawFile)) {
@@ -240,7 +242,7 @@ async function orchestrate(): Promise<void> {
   };
   await Promise.all(Array.from({ length: Math.max(1, jobs) }, worker));
   summarize([...done.values()].filter((r) => r.quick === quick), quick, ladders, strategies, (performance.now() - started) / 1000);
-  if (requested.includes('finetune') && !process.argv.includes('--summarize-only')) await runFinetuneBench({ quick, seeds: seedList });
+  if (pairs.length > 0 && !process.argv.includes('--summarize-only')) await runFinetuneBench({ quick, seeds: seedList, pairs });
 }
 
 /** -quick for --quick, then -<tag> for --tag: experiments never overwrite the bench's own results. */

@@ -124,8 +124,12 @@ export class LiveView {
   }
 }
 
-/** The one reason a line has room for: the gate that failed for a hold, the condition met otherwise. */
+/**
+ * The one reason a line has room for: the gate that failed for a hold, the fairness check that
+ * failed for a fairness block (its reasons also list the gates that passed), the condition met otherwise.
+ */
 export function headlineReason(d: Decision): Decision['reasons'][number] | undefined {
+  if (d.kind === 'fairness-block') return d.reasons.find((r) => !r.holds && r.code.startsWith('fairness.')) ?? d.reasons.find((r) => !r.holds) ?? d.reasons[0];
   const wanted = d.kind !== 'hold';
   return d.reasons.find((r) => r.holds === wanted) ?? d.reasons[0];
 }

@@ -165,11 +165,39 @@ export interface JsonlOptions {
   runSeed: number;
 }
 
-/** The seeded split of a task's rows: the first share held out, the rest for training. */
+/**
+ * The seeded split of a task's rows, stratified by category: of each category's rows, the share
+ * whose draws are lowest is held out. A row's draw depends on the run seed and the row's line, never
+ * the task, so tasks that share a category (two tasks over one corpus subset, or a fine-tune spec
+ * over a subset its base run trained on, with the base's seed) hold out the same rows of it: no task
+ * evaluates on a row another task of the run, or the base run, trained on. Every category is
+ * evaluated in proportion to its size. Should rounding leave no held-out row (or no training row)
+ * where the validated count (heldoutRowCount) has one, the row with the lowest (highest) draw moves.
+ */
 export function splitRows(id: string, rows: readonly JsonlRow[], options: JsonlOptions): { train: JsonlRow[]; heldout: JsonlRow[] } {
-  const order = Random.fromSeed(hashSeed(options.runSeed, id, 'split')).shuffle([...rows]);
-  const heldout = heldoutRowCount(options.heldoutFraction, order.length);
-  return { heldout: order.slice(0, heldout), train: order.slice(heldout) };
+  const byCategory = new Map<string, { row: JsonlRow; u: number }[]>();
+  for (const row of rows) {
+    const drawn = { row, u: Random.fromSeed(hashSeed(options.runSeed, 'split', row.line)).next() };
+    const group = byCategory.get(row.category);
+    if (group) group.push(drawn);
+    else byCategory.set(row.category, [drawn]);
+  }
+  const held: { row: JsonlRow; u: number }[] = [];
+  const kept: { row: JsonlRow; u: number }[] = [];
+  for (const group of byCategory.values()) {
+    group.sort((a, b) => a.u - b.u || a.row.line - b.row.line);
+    const n = Math.round(options.heldoutFraction * group.length);
+    held.push(...group.slice(0, n));
+    kept.push(...group.slice(n));
+  }
+  const wanted = heldoutRowCount(options.heldoutFraction, rows.length);
+  const byDraw = (a: { u: number }, b: { u: number }) => a.u - b.u;
+  if (held.length === 0 && wanted > 0) held.push(kept.sort(byDraw).shift()!);
+  if (kept.length === 0 && wanted < rows.length) kept.push(held.sort(byDraw).pop()!);
+  // Each side in a task-seeded order, as before: the evaluator and the sampler read them in it.
+  const random = Random.fromSeed(hashSeed(options.runSeed, id, 'split'));
+  const inFileOrder = (side: { row: JsonlRow }[]) => side.map((d) => d.row).sort((a, b) => a.line - b.line);
+  return { heldout: random.shuffle(inFileOrder(held)), train: random.shuffle(inFileOrder(kept)) };
 }
 
 export class JsonlTask implements Task {

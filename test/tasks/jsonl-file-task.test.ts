@@ -54,8 +54,9 @@ test('the held-out fraction splits rows disjointly; an empty split is an exhaust
   const dataset = loadJsonl('data.jsonl', dir);
   for (const fraction of [0.2, 0.5]) {
     const task = new JsonlTask('j', dataset, { heldoutFraction: fraction, runSeed: 1 });
-    assert.equal(task.heldoutRows.length, Math.round(50 * fraction));
-    assert.equal(task.trainRows.length, 50 - Math.round(50 * fraction));
+    // Stratified: each category (25 low, 25 high) holds out its own share.
+    for (const category of ['low', 'high']) assert.equal(task.heldoutRows.filter((r) => r.category === category).length, Math.round(25 * fraction));
+    assert.equal(task.trainRows.length, 50 - 2 * Math.round(25 * fraction));
     const heldLines = new Set(task.heldoutRows.map((r) => r.line));
     assert.equal(task.trainRows.filter((r) => heldLines.has(r.line)).length, 0);
     // Evaluation never repeats a row: n is capped by the held-out rows.
