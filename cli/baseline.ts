@@ -6,7 +6,8 @@
 import { writeFileSync } from 'node:fs';
 import { basename, isAbsolute, join, resolve } from 'node:path';
 import type { Logger } from 'pino';
-import { runEmbedded, type BackendName } from '../embedded/run-embedded.ts';
+import { runEmbedded } from '../embedded/run-embedded.ts';
+import type { BackendName } from '../schemas/common.ts';
 import type { AnyEvent } from '../schemas/events.ts';
 import type { CurriculumSpecInput, Gate, ResolvedSpec, StageSpec } from '../schemas/spec.ts';
 import {

@@ -1,6 +1,7 @@
 // The embedded default: controller, trainer and evaluator in one process over the in-memory
 // bus and a file-backed store. Same service code as the distributed mode; only the transport
 // and the store differ.
+import type { BackendName } from '../schemas/common.ts';
 import { copyFileSync, existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import type { Logger } from 'pino';
@@ -21,7 +22,6 @@ import { describeInputs, exportRunModels } from '../trainer/export-model.ts';
 import { buildTaskSet, runTaskSetConfig } from '../tasks/registry.ts';
 import { neverStarted, readResumableRunDir, type ResumableRunDir } from './resumable-run.ts';
 
-export type BackendName = 'auto' | 'tensorflow-gpu' | 'tensorflow' | 'wasm' | 'cpu';
 
 export interface EmbeddedRunOptions {
   /** A spec file for a new run, or undefined with resumeDir. */

@@ -5,6 +5,7 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { RunView } from '../controller/core/index.ts';
 import type { ResolvedSpec } from '../schemas/spec.ts';
+import { isTerminalRunState } from '../schemas/common.ts';
 import { readRunDir } from '../report/read-run-dir.ts';
 import { deriveRunSummary } from '../report/derive-summary.ts';
 import type { RunStatus, RunSummary } from '../report/run-summary.ts';
@@ -24,7 +25,7 @@ export interface SummaryInput {
 
 export function statusOfView(view: RunView): RunStatus {
   if (!view.terminal) return 'running';
-  if (view.state === 'completed' || view.state === 'failed' || view.state === 'stopped') return view.state;
+  if (isTerminalRunState(view.state)) return view.state;
   return 'stopped';
 }
 

@@ -4,6 +4,7 @@
 import type * as tf from '@tensorflow/tfjs';
 import type { Logger } from 'pino';
 import type { FeedbackSelection, SuiteMetrics } from '../schemas/events.ts';
+import { FEEDBACK_TASK } from '../schemas/common.ts';
 import { encodeFeedback, FEEDBACK_WAIT_MS, readPoolUpTo, selectFeedback } from '../tasks/feedback-pool.ts';
 import type { TaskSet } from '../tasks/registry.ts';
 import type { Example } from '../tasks/task.ts';
@@ -11,7 +12,6 @@ import { scoreExamples, type SuiteResult } from './evaluate.ts';
 import { byCategory, summarize } from './metrics.ts';
 
 /** The task key the suite reports its pooled metrics under. */
-export const FEEDBACK_TASK = 'feedback';
 
 export async function feedbackHoldout(file: string, selection: FeedbackSelection, taskSet: TaskSet, logger: Logger): Promise<Example[]> {
   const { items, complete } = await readPoolUpTo(file, selection.upToCount, FEEDBACK_WAIT_MS);

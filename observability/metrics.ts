@@ -14,8 +14,8 @@ export const METRIC_PREFIX = 'curriculum_';
 
 export type ServiceName = 'controller' | 'trainer' | 'evaluator';
 
-/** Run states in which no step progress is expected (the stall alert ignores them). */
-export const TERMINAL_RUN_STATES = ['completed', 'stopped', 'failed'] as const;
+/** Run states in which no step progress is expected (the stall alert ignores them): the terminal ones and these. */
+export { TERMINAL_RUN_STATES } from '../schemas/common.ts';
 export const IDLE_RUN_STATES = ['paused'] as const;
 
 /** Outcomes of one consumed event at the controller (see ARCHITECTURE.md, distributed mode). */

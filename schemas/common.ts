@@ -9,6 +9,16 @@ export function LiteralUnion<const T extends readonly string[]>(values: T, optio
 export const BACKEND_NAMES = ['auto', 'tensorflow-gpu', 'tensorflow', 'wasm', 'cpu'] as const;
 export type BackendName = (typeof BACKEND_NAMES)[number];
 
+/** The states a run ends in: nothing more is sent for it. */
+export const TERMINAL_RUN_STATES = ['completed', 'stopped', 'failed'] as const;
+export type TerminalRunState = (typeof TERMINAL_RUN_STATES)[number];
+export function isTerminalRunState(state: string): state is TerminalRunState {
+  return (TERMINAL_RUN_STATES as readonly string[]).includes(state);
+}
+
+/** The task id under which production feedback trains (mixed into lessons) and is evaluated. */
+export const FEEDBACK_TASK = 'feedback';
+
 export const SuiteName = Type.Union(
   [Type.Literal('heldout'), Type.Literal('holdout-domain'), Type.Literal('adversarial'), Type.Literal('feedback')],
   { description: 'evaluation suite' },

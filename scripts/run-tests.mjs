@@ -1,9 +1,20 @@
 #!/usr/bin/env node
 // Runs every test/**/*.test.ts with node's test runner (Node 20 has no glob support in --test).
 // Usage: node scripts/run-tests.mjs [filter ...]   (filters are substrings of the test path)
+//
+// Two streams run at once, because most of the time of the service-bound files is spent waiting
+// on a broker or a restart while the rest is CPU-bound training:
+//   services  files that reach Kafka or Redis (they import test/support/service-gate.ts, directly
+//             or through a helper), one at a time: they share one broker, one Redis, and some
+//             restart them;
+//   local     every other file, as many at a time as the cores allow beside the services stream.
+// Each output line is prefixed with its stream's name. Then the trainer and evaluator files run
+// once more on the native backend, and last the Python client's suite.
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
-import { join, relative } from 'node:path';
-import { spawnSync } from 'node:child_process';
+import { availableParallelism } from 'node:os';
+import { dirname, join, relative, resolve } from 'node:path';
+import { spawn, spawnSync } from 'node:child_process';
+import { createInterface } from 'node:readline';
 
 const root = join(import.meta.dirname, '..');
 const filters = process.argv.slice(2);
@@ -25,16 +36,41 @@ if (files.length === 0 && !onlyPython) {
   console.error('no test files matched');
   process.exit(1);
 }
+
+// A file is service-bound when it, or a helper of the test tree it imports, imports the service gate.
+const SERVICE_GATE = resolve(root, 'test/support/service-gate.ts');
+const reaches = new Map();
+function reachesServices(file) {
+  if (file === SERVICE_GATE) return true;
+  if (reaches.has(file)) return reaches.get(file);
+  reaches.set(file, false); // an import cycle ends here
+  const source = existsSync(file) ? readFileSync(file, 'utf8') : '';
+  const local = [...source.matchAll(/from '(\.{1,2}\/[^']+)'/g)].map((m) => resolve(dirname(file), m[1]));
+  const result = local.some((f) => f.startsWith(join(root, 'test')) && reachesServices(f));
+  reaches.set(file, result);
+  return result;
+}
+
 // --test-force-exit: a test file whose tests all finished must not hold the run hostage to a
 // handle a client library left open (kafkajs after a broker restart did, once, in CI).
-const run = (list, env = process.env) =>
-  spawnSync(
+function run(name, list, concurrency, env = process.env) {
+  if (list.length === 0) return Promise.resolve(0);
+  const child = spawn(
     process.execPath,
-    ['--import', 'tsx', '--test', '--test-concurrency=1', '--test-timeout=600000', '--test-force-exit', ...list],
-    { cwd: root, stdio: 'inherit', env },
-  ).status ?? 1;
+    ['--import', 'tsx', '--test', `--test-concurrency=${concurrency}`, '--test-timeout=600000', '--test-force-exit', ...list],
+    { cwd: root, stdio: ['ignore', 'pipe', 'pipe'], env },
+  );
+  // Whole lines only, so two streams never split each other's lines.
+  for (const stream of [child.stdout, child.stderr]) createInterface({ input: stream }).on('line', (line) => process.stdout.write(`${name}| ${line}\n`));
+  return new Promise((done) => child.on('close', (code) => done(code ?? 1)));
+}
 
-const status = files.length > 0 ? run(files) : 0;
+const services = files.filter((f) => reachesServices(resolve(root, f)));
+const local = files.filter((f) => !services.includes(f));
+const cores = availableParallelism();
+const started = Date.now();
+console.error(`# ${local.length} local files (${Math.max(1, cores - 1)} at a time) beside ${services.length} service-bound files (one at a time)`);
+const [localStatus, serviceStatus] = await Promise.all([run('local', local, Math.max(1, cores - 1)), run('services', services, 1)]);
 
 // The trainer and evaluator tests run on wasm above and once more on the native TensorFlow
 // backend: the files that take their backend from testBackend() (test/trainer/fixtures.ts, which
@@ -46,7 +82,7 @@ let nativeStatus = 0;
 if (nativePass.length > 0 && process.env.CURRICULUM_TEST_NATIVE !== '0') {
   if (existsSync(join(root, '.native', 'cpu', '.installed'))) {
     console.error(`\n# the trainer and evaluator tests again on the native backend (CURRICULUM_TEST_BACKEND=tensorflow): ${nativePass.length} files`);
-    nativeStatus = run(nativePass, { ...process.env, CURRICULUM_TEST_BACKEND: 'tensorflow' });
+    nativeStatus = await run('native', nativePass, cores, { ...process.env, CURRICULUM_TEST_BACKEND: 'tensorflow' });
   } else if (process.env.CI === 'true') {
     console.error('\n# not ok: the native backend is not installed (.native/cpu); .ci/run installs it with `npm run setup:native`');
     nativeStatus = 1;
@@ -73,4 +109,7 @@ if (pythonWanted && process.env.CURRICULUM_TEST_PYTHON !== '0') {
     console.error('\n# note: the Python client tests were skipped; `bash clients/python/setup-env.sh` builds their venv');
   }
 }
-process.exit([status, nativeStatus, pythonStatus].find((s) => s !== 0) ?? 0);
+const statuses = { local: localStatus, services: serviceStatus, native: nativeStatus, python: pythonStatus };
+const failed = Object.entries(statuses).filter(([, s]) => s !== 0).map(([name]) => name);
+console.error(`\n# ${failed.length === 0 ? 'all streams passed' : `failed: ${failed.join(', ')}`} in ${Math.round((Date.now() - started) / 1000)} s`);
+process.exit(failed.length === 0 ? 0 : 1);

@@ -35,7 +35,7 @@ function readStateFile(runId: string, file: string): StoredRun {
 }
 
 export class FileRunStore implements RunStore {
-  readonly kind = 'memory' as const;
+  readonly kind = 'file' as const;
   private readonly memory = new MemoryRunStore();
   private readonly loaded = new Set<string>();
 

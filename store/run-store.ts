@@ -50,7 +50,7 @@ export type CommitOutcome =
   | { status: 'stale'; appliedOffset: string };
 
 export interface RunStore {
-  readonly kind: 'memory' | 'redis';
+  readonly kind: 'memory' | 'file' | 'redis';
   load(runId: string): Promise<StoredRun | null>;
   /** Atomically: fence on source offset, write snapshot, record the offset, append to the outbox. */
   commit(input: CommitInput): Promise<CommitOutcome>;

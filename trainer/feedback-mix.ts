@@ -3,13 +3,13 @@
 // comes from the sampler's own seeded stream, so a retraining lesson is reproducible.
 import type { Logger } from 'pino';
 import type { FeedbackSelection } from '../schemas/events.ts';
+import { FEEDBACK_TASK } from '../schemas/common.ts';
 import { encodeFeedback, FEEDBACK_WAIT_MS, readPoolUpTo, selectFeedback } from '../tasks/feedback-pool.ts';
 import type { TaskSet } from '../tasks/registry.ts';
 import type { Example } from '../tasks/task.ts';
 import type { Batch, BatchSampler } from './sampler.ts';
 
 /** The task id feedback rows are reported under in trainer metrics. */
-export const FEEDBACK_TASK = 'feedback';
 
 export type LessonSampler = Pick<BatchSampler, 'next' | 'rng'>;
 

@@ -2,6 +2,7 @@
 // completes what the run was waiting for, let the policies pick the verdict.
 import type { AnyEvent, EnvelopeOf, OperatorCommand, PayloadOf, PoolVerdict } from '../../schemas/events.ts';
 import type { ResolvedSpec } from '../../schemas/spec.ts';
+import { isTerminalRunState } from '../../schemas/common.ts';
 import { copyData, copyLesson } from './clone-data.ts';
 import { countFeedback, decideCandidate, decideDrift, onFeedback } from './continual-phase.ts';
 import {
@@ -36,10 +37,8 @@ export interface CoreResult {
   outcome: CoreOutcome;
 }
 
-const TERMINAL = new Set(['completed', 'stopped', 'failed']);
-
 export function isTerminal(machine: PersistedMachine): boolean {
-  return TERMINAL.has(topLevelState(machine.value));
+  return isTerminalRunState(topLevelState(machine.value));
 }
 
 function initialData(spec: ResolvedSpec): RunData {

@@ -1,5 +1,6 @@
 // A read-only view of a run for the terminal, the HTTP API, metrics and the report.
 import type { Decision } from '../../schemas/events.ts';
+import { isTerminalRunState } from '../../schemas/common.ts';
 import { clMetrics } from './cl-metrics.ts';
 import { stateName, topLevelState } from './machine.ts';
 import type { GatedCheckpoint, MasteredTask, RunSnapshot } from './snapshot.ts';
@@ -103,7 +104,7 @@ export function describeRun(snapshot: RunSnapshot): RunView {
     },
     forwardTransferBaseline: Object.fromEntries(tasks.flatMap((t, j) => (data.clBaseline[j] !== null && data.clBaseline[j] !== undefined ? [[t, data.clBaseline[j]]] : []))),
     counters: { ...data.counters },
-    terminal: state === 'completed' || state === 'stopped' || state === 'failed',
+    terminal: isTerminalRunState(state),
     mastered: Object.fromEntries(Object.entries(data.mastered).map(([t, m]) => [t, { ...m }])),
     trainedSteps: data.trainedSteps,
     lessons: data.lessons,

@@ -25,7 +25,7 @@ import { startTrainerService } from '../../trainer/service.ts';
 import { startEvaluatorService } from '../../evaluator/service.ts';
 import { feedbackCommand } from '../../cli/feedback.ts';
 import { feedbackPoolFile, readPool } from '../../tasks/feedback-pool.ts';
-import { serviceTest } from '../transport/service-gate.ts';
+import { serviceTest } from '../support/service-gate.ts';
 import { newBus, readAll, testLogger, uniquePrefix } from '../transport/kafka-fixtures.ts';
 import { newStore, uniquePrefix as redisPrefix } from '../store/redis-fixtures.ts';
 import { DEPLOYMENT, EXAMPLE_SPEC, Watcher, productionFeedback, writeJsonl } from './support/digits-demo.ts';

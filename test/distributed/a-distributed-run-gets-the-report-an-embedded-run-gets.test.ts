@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { readRunDir } from '../../report/read-run-dir.ts';
 import { deriveRunSummary } from '../../report/derive-summary.ts';
-import { KAFKA, REDIS, serviceTest } from '../transport/service-gate.ts';
+import { KAFKA, REDIS, serviceTest } from '../support/service-gate.ts';
 import { REPO_ROOT, bounded, normalized, referenceRun, runStartEvent, scenario, serviceEnv, startInProcessController } from './harness.ts';
 
 const exec = promisify(execFile);

@@ -5,7 +5,7 @@
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
-import { KAFKA_CONTROL, REDIS, env, serviceTest } from '../transport/service-gate.ts';
+import { KAFKA_CONTROL, REDIS, env, serviceTest } from '../support/service-gate.ts';
 import { assertMatchesReference, bounded, ensureServerUp, kafkaAnswers, referenceRun, runStartEvent, scenario, startInProcessController, waitFor } from './harness.ts';
 
 const exec = promisify(execFile);

@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import { RedisRunStore } from '../../store/redis/index.ts';
-import { KAFKA, REDIS_CONTROL, env, serviceTest } from '../transport/service-gate.ts';
+import { KAFKA, REDIS_CONTROL, env, serviceTest } from '../support/service-gate.ts';
 import { assertMatchesReference, bounded, ensureServerUp, referenceRun, runStartEvent, scenario, startInProcessController, testLogger, track, waitFor } from './harness.ts';
 
 const exec = promisify(execFile);

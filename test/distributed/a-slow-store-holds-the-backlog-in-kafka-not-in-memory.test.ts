@@ -13,7 +13,7 @@ import type { AnyEvent } from '../../schemas/events.ts';
 import { ControllerService } from '../../controller/runtime/controller-service.ts';
 import { RedisRunStore, type RedisStoreConfig } from '../../store/redis/index.ts';
 import type { BatchCommitInput, CommitOutcome } from '../../store/run-store.ts';
-import { KAFKA, REDIS, env, serviceTest } from '../transport/service-gate.ts';
+import { KAFKA, REDIS, env, serviceTest } from '../support/service-gate.ts';
 import { runStartEvent, scenario, sleep, testBus, testLogger, track, waitFor } from './harness.ts';
 
 const BACKLOG = 3000;

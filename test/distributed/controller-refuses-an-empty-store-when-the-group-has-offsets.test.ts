@@ -5,7 +5,7 @@
 import assert from 'node:assert/strict';
 import { CONTROLLER_INPUT_TOPICS } from '../../schemas/topics.ts';
 import { RedisRunStore } from '../../store/redis/index.ts';
-import { KAFKA, REDIS, env, serviceTest } from '../transport/service-gate.ts';
+import { KAFKA, REDIS, env, serviceTest } from '../support/service-gate.ts';
 import { ControllerProcess, freePort, runStartEvent, scenario, startInProcessController, testLogger, track, waitFor } from './harness.ts';
 
 serviceTest(

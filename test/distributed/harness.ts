@@ -24,7 +24,7 @@ import { startTrainerService } from '../../trainer/service.ts';
 import { startEvaluatorService } from '../../evaluator/service.ts';
 import { runEmbedded } from '../../embedded/run-embedded.ts';
 import { readDecisions } from '../../embedded/run-recorder.ts';
-import { env } from '../transport/service-gate.ts';
+import { env } from '../support/service-gate.ts';
 import { openSocketsTo } from '../transport/kafka-fixtures.ts';
 
 export const REPO_ROOT = join(import.meta.dirname, '../..');

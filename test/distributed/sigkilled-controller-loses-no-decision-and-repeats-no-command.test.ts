@@ -5,7 +5,7 @@
 // command takes effect twice: the trainer and evaluator acknowledge each command id as
 // 'executed' exactly once.
 import assert from 'node:assert/strict';
-import { KAFKA, REDIS, serviceTest } from '../transport/service-gate.ts';
+import { KAFKA, REDIS, serviceTest } from '../support/service-gate.ts';
 import { join } from 'node:path';
 import { ControllerProcess, REPO_ROOT, assertMatchesReference, faultSpec, freePort, referenceRun, runStartEvent, scenario, seededRandom, sleep, waitFor } from './harness.ts';
 

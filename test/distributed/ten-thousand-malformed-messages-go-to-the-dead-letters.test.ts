@@ -11,7 +11,7 @@ import { encodeEvent } from '../../schemas/decode.ts';
 import { CONTROLLER_INPUT_TOPICS, deadLetterTopic } from '../../schemas/topics.ts';
 import { DLQ_HEADERS } from '../../transport/bus.ts';
 import { DLQ_CONSUMER_GROUP_HEADER } from '../../transport/kafka/index.ts';
-import { KAFKA, REDIS, env, serviceTest } from '../transport/service-gate.ts';
+import { KAFKA, REDIS, env, serviceTest } from '../support/service-gate.ts';
 import { assertMatchesReference, metricSum, referenceRun, runStartEvent, scenario, sleep, startInProcessController, waitFor } from './harness.ts';
 
 const TOTAL = 10_000;

@@ -5,7 +5,7 @@
 // the decisions of its uninterrupted twin, each command executed once.
 import assert from 'node:assert/strict';
 import { Partitioners } from 'kafkajs';
-import { KAFKA, REDIS, serviceTest } from '../transport/service-gate.ts';
+import { KAFKA, REDIS, serviceTest } from '../support/service-gate.ts';
 import { assertMatchesReference, referenceRun, runStartEvent, scenario, startInProcessController, waitFor } from './harness.ts';
 
 /** The partition a run's events land on (the producer's murmur2 partitioner, 2 partitions). */

@@ -13,7 +13,7 @@ import { FileRunStore } from '../../store/file-store.ts';
 import { MemoryRunStore } from '../../store/memory-store.ts';
 import { KeyLayout } from '../../store/redis/keys.ts';
 import type { RunStore } from '../../store/run-store.ts';
-import { env, REDIS, serviceTest, type ServiceRequirement } from '../transport/service-gate.ts';
+import { env, REDIS, serviceTest, type ServiceRequirement } from '../support/service-gate.ts';
 import { decision, newStore, source, uniquePrefix } from './redis-fixtures.ts';
 
 interface Opened {

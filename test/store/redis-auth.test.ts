@@ -3,7 +3,7 @@
 import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createServer } from 'node:net';
-import { REDIS, serviceTest } from '../transport/service-gate.ts';
+import { REDIS, serviceTest } from '../support/service-gate.ts';
 import { isCurriculumError } from '../../schemas/errors.ts';
 import { RedisRunStore } from '../../store/redis/index.ts';
 import { testLogger } from './redis-fixtures.ts';

@@ -4,7 +4,7 @@
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { Redis } from 'ioredis';
-import { env, REDIS, serviceTest } from '../transport/service-gate.ts';
+import { env, REDIS, serviceTest } from '../support/service-gate.ts';
 import { decision, newStore, source, uniquePrefix } from './redis-fixtures.ts';
 
 serviceTest('64-bit offsets are compared exactly (beyond 2^53)', REDIS, async () => {

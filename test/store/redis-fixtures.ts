@@ -4,7 +4,7 @@ import { pino } from 'pino';
 import { makeEvent } from '../../schemas/envelope.ts';
 import type { AnyEvent } from '../../schemas/events.ts';
 import { RedisRunStore, type RedisStoreConfig } from '../../store/redis/index.ts';
-import { env } from '../transport/service-gate.ts';
+import { env } from '../support/service-gate.ts';
 
 export const testLogger = pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' });
 

@@ -6,7 +6,7 @@ import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import { isCurriculumError } from '../../schemas/errors.ts';
 import type { CommitOutcome } from '../../store/run-store.ts';
-import { env, REDIS_CONTROL, serviceTest } from '../transport/service-gate.ts';
+import { env, REDIS_CONTROL, serviceTest } from '../support/service-gate.ts';
 import { decision, newStore, source, uniquePrefix } from './redis-fixtures.ts';
 
 const exec = promisify(execFile);

@@ -10,7 +10,7 @@ import { DEAD_LETTER_HEADERS, DEAD_LETTER_MAX_VALUE_BYTES, DLQ_HEADERS, DeadLett
 import { checkValue } from '../../schemas/validate.ts';
 import { deadLetterTopic, TOPICS } from '../../schemas/topics.ts';
 import { MemoryBus } from '../../transport/memory-bus.ts';
-import { KAFKA, serviceTest } from './service-gate.ts';
+import { KAFKA, serviceTest } from '../support/service-gate.ts';
 import { ackEvent, newBus, readAll, uniquePrefix, waitFor } from './kafka-fixtures.ts';
 
 const topic = TOPICS.serviceEvents;

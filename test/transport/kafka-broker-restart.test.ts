@@ -6,7 +6,7 @@ import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import type { Delivery } from '../../transport/bus.ts';
 import { TOPICS } from '../../schemas/topics.ts';
-import { env, KAFKA_CONTROL, serviceTest } from './service-gate.ts';
+import { env, KAFKA_CONTROL, serviceTest } from '../support/service-gate.ts';
 import { ackEvent, brokers, newBus, openSocketsTo, readAll, uniquePrefix, waitFor } from './kafka-fixtures.ts';
 
 const run = promisify(execFile);

@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import type { Delivery } from '../../transport/bus.ts';
 import { TOPICS } from '../../schemas/topics.ts';
 import type { KafkaBus } from '../../transport/kafka/index.ts';
-import { KAFKA, serviceTest } from './service-gate.ts';
+import { KAFKA, serviceTest } from '../support/service-gate.ts';
 import { ackEvent, newBus, uniquePrefix, waitFor } from './kafka-fixtures.ts';
 
 const topic = TOPICS.serviceEvents;

@@ -8,7 +8,7 @@ import assert from 'node:assert/strict';
 import kafkajs from 'kafkajs';
 import type { ConsumerCrash, Delivery } from '../../transport/bus.ts';
 import { TOPICS } from '../../schemas/topics.ts';
-import { KAFKA, serviceTest } from './service-gate.ts';
+import { KAFKA, serviceTest } from '../support/service-gate.ts';
 import { ackEvent, newBus, uniquePrefix, waitFor } from './kafka-fixtures.ts';
 
 // kafkajs spreads its error classes into module.exports: Node's ESM import cannot name them.

@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import { DLQ_HEADERS, type DeadLetter, type Delivery } from '../../transport/bus.ts';
 import { encodeEvent } from '../../schemas/decode.ts';
 import { deadLetterTopic, TOPICS } from '../../schemas/topics.ts';
-import { KAFKA, serviceTest } from './service-gate.ts';
+import { KAFKA, serviceTest } from '../support/service-gate.ts';
 import { ackEvent, newBus, readAll, uniquePrefix, waitFor } from './kafka-fixtures.ts';
 
 const topic = TOPICS.serviceEvents;

@@ -7,7 +7,7 @@ import { pino } from 'pino';
 import { makeEvent } from '../../schemas/envelope.ts';
 import type { AnyEvent } from '../../schemas/events.ts';
 import { KafkaBus, type KafkaBusConfig, type KafkaBusOptions } from '../../transport/kafka/index.ts';
-import { env } from './service-gate.ts';
+import { env } from '../support/service-gate.ts';
 
 export const testLogger = pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' });
 

@@ -2,7 +2,7 @@
 // the failed message is delivered again, and what follows waits for it.
 import assert from 'node:assert/strict';
 import { TOPICS } from '../../schemas/topics.ts';
-import { KAFKA, serviceTest } from './service-gate.ts';
+import { KAFKA, serviceTest } from '../support/service-gate.ts';
 import { ackEvent, newBus, uniquePrefix, waitFor } from './kafka-fixtures.ts';
 
 serviceTest('a throwing handler is retried on the same message; nothing is skipped or reordered', KAFKA, async (t) => {

@@ -3,7 +3,7 @@
 import assert from 'node:assert/strict';
 import type { Delivery } from '../../transport/bus.ts';
 import { TOPICS } from '../../schemas/topics.ts';
-import { KAFKA, serviceTest } from './service-gate.ts';
+import { KAFKA, serviceTest } from '../support/service-gate.ts';
 import { ackEvent, newBus, uniquePrefix, waitFor } from './kafka-fixtures.ts';
 
 serviceTest('a run lives on one partition and its events arrive in order', KAFKA, async () => {

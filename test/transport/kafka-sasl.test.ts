@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import type { Delivery } from '../../transport/bus.ts';
 import { TOPICS } from '../../schemas/topics.ts';
 import { KafkaBus } from '../../transport/kafka/index.ts';
-import { env, KAFKA_SASL, serviceTest } from './service-gate.ts';
+import { env, KAFKA_SASL, serviceTest } from '../support/service-gate.ts';
 import { ackEvent, testLogger, uniquePrefix, waitFor } from './kafka-fixtures.ts';
 
 const saslBus = (password: string, prefix: string) =>

@@ -10,7 +10,7 @@ import { DLQ_HEADERS, DEAD_LETTER_MAX_VALUE_BYTES } from '../../schemas/dead-let
 import { encodeEvent } from '../../schemas/decode.ts';
 import { CONTROLLER_INPUT_TOPICS, EVALUATOR_INPUT_TOPICS, TOPICS, TRAINER_INPUT_TOPICS, deadLetterTopic } from '../../schemas/topics.ts';
 import type { DeadLetter, Delivery } from '../../transport/bus.ts';
-import { KAFKA, serviceTest } from './service-gate.ts';
+import { KAFKA, serviceTest } from '../support/service-gate.ts';
 import { ackEvent, brokers, newBus, readAll, uniquePrefix, waitFor } from './kafka-fixtures.ts';
 
 /** Each service's consumer as it subscribes: its default group, its input topics, and which delivery path it uses. */
